@@ -1,1 +1,331 @@
-"""The 信息公开元数据 block, <meta> tags and bylines -> Metadata (title, 索引号, dates, agency, year)."""
+"""The 信息公开元数据 block, <meta> tags and bylines -> Metadata (title, 索引号, dates, agency, year).
+
+Every CMS lays the block out differently (gov.cn label/value table rows, Jiangsu one-line
+"索引号: … 分类: … 发布机构: …", Anhui four-column tables, gkmlpt "名称：" rows, bylines
+"来源：… 发布时间：…"). All of them become *lines of text* first (table cells joined by " | "), and
+one label scanner reads label → value pairs from those lines. Labels may contain spaces or U+3000
+("索　引　号"). Values are validated by shape: a 索引号 must look like one, a date must parse.
+
+The report year comes from the title or the statistics period, never from the publication date;
+the agency from the title prefix, then 发文机关/发布机构, then the body's first sentence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from crawler.parsing.result import AgencyKind, Metadata
+
+# ------------------------------------------------------------------------------------------------
+# Labels
+
+_FIELD_LABELS: dict[str, tuple[str, ...]] = {
+    "index_no": ("索引号",),
+    "category": ("分类", "主题分类", "组配分类", "信息分类", "公开目录", "主题导航", "体裁分类", "所属主题"),
+    "issuer": ("发文机关", "发布机构", "发布单位", "信息来源", "公开责任部门", "来源", "发文单位", "公开主体"),
+    "doc_no": ("文号", "发文字号", "发布文号", "文件编号"),
+    "written": ("成文日期", "生成日期", "发文日期", "成文时间"),
+    "published": ("发布日期", "公开日期", "发布时间", "公开时间", "时间", "日期"),
+    "title": ("名称", "标题", "信息名称", "文件名称"),
+    "_ignore": (
+        "有效性", "时效", "关键词", "主题词", "内容概述", "摘要", "作者", "点击数", "浏览次数", "访问量", "字体", "字号",
+        "视力保护色", "打印", "分享到", "责任编辑", "编辑", "发布人", "阅读次数", "废止日期", "统一编号", "失效时间",
+    ),
+}
+# Order of preference when several labels of one field are present (earlier wins).
+_PREFERENCE = {
+    "issuer": ("发文机关", "发布机构", "发布单位", "公开责任部门", "发文单位", "公开主体", "信息来源", "来源"),
+    "published": ("发布日期", "公开日期", "发布时间", "公开时间", "时间", "日期"),
+    "written": ("成文日期", "发文日期", "生成日期", "成文时间"),
+    "category": ("主题分类", "分类", "组配分类", "信息分类", "体裁分类", "公开目录", "主题导航", "所属主题"),
+    "title": ("标题", "名称", "信息名称", "文件名称"),
+}
+_LABEL_TO_FIELD = {lab: f for f, labs in _FIELD_LABELS.items() for lab in labs}
+_SP = "[ \t\u3000\xa0]*"
+
+
+def _label_pattern(label: str) -> str:
+    return _SP.join(re.escape(c) for c in label)
+
+
+_ALL_LABELS = sorted(_LABEL_TO_FIELD, key=len, reverse=True)
+# A label is a label when it is not glued to preceding CJK text (so 公开目录 inside a sentence or
+# 时间 inside 统计时间 do not count) and is followed by a colon, a cell separator, or spacing.
+_LABEL_RE = re.compile(
+    r"(?<![\u4e00-\u9fff])(" + "|".join(_label_pattern(lab) for lab in _ALL_LABELS) + r")" + _SP + r"(?:[:：]|\||(?=[ \t\u3000\xa0]))",
+)
+_LINE_START = re.compile(r"^[\s\-•·*|]*")
+
+# 索引号 (portals.md §3), searched inside a value so "索引号：xxx/2020-001 [打印]" still works.
+_INDEX_NO = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{8,18}(?:-[0-9A-Z]{1,2})?(?:-\d{1,2})?/\d{4}(?:\d{2})?-\d{3,7}(?!\d)")
+_ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
+
+# ------------------------------------------------------------------------------------------------
+# Dates
+
+_DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DATE_RE = re.compile(r"([〇○零Ｏ一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
+
+
+def _cn_number(s: str) -> int:
+    """一..三十一 (with 十)."""
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+    return _CN_DIGITS.get(s, 0)
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """'2020-01-20 10:04', '2020年1月20日', '2020/1/20', '二〇二一年一月二十日'; dateparser as the last resort."""
+    if not value:
+        return None
+    value = value.strip()
+    m = _DATE_RE.search(value)
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    m = _CN_DATE_RE.search(value)
+    if m:
+        year = int("".join(str(_CN_DIGITS[c]) for c in m.group(1)))
+        try:
+            return dt.date(year, _cn_number(m.group(2)), _cn_number(m.group(3)))
+        except ValueError:
+            return None
+    if len(value) > 40 or not re.search(r"\d", value):
+        return None
+    try:
+        import dateparser
+
+        parsed = dateparser.parse(
+            value, languages=["zh", "en"], settings={"PREFER_DAY_OF_MONTH": "first", "STRICT_PARSING": True}
+        )
+    except Exception:  # dateparser is a heuristic; a failure means "no date"
+        return None
+    return parsed.date() if parsed else None
+
+
+# ------------------------------------------------------------------------------------------------
+# Label scanning
+
+
+def scan_labels(lines: Iterable[str], max_lines: int = 400) -> dict[str, str]:
+    """label → first value found, over metadata-looking lines (labels at line start, or ≥ 2 labels)."""
+    found: dict[str, str] = {}
+    for n, raw in enumerate(lines):
+        if n >= max_lines:
+            break
+        line = raw.strip()
+        if not line or len(line) > 600:
+            continue
+        matches = list(_LABEL_RE.finditer(line))
+        if not matches:
+            continue
+        lead = _LINE_START.match(line)
+        starts_with_label = matches[0].start() <= (lead.end() if lead else 0)
+        if not starts_with_label and len(matches) < 2:
+            continue
+        for i, m in enumerate(matches):
+            label = re.sub(r"[\s\u3000\xa0]", "", m.group(1))
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+            value = line[m.end() : end].strip(" \t\u3000\xa0|:：")
+            value = re.sub(r"\s*\|\s*$", "", value).strip()
+            if label not in found or (not found[label] and value):
+                found[label] = value
+    return found
+
+
+def _pick(found: dict[str, str], field: str) -> tuple[str | None, str | None]:
+    for label in _PREFERENCE.get(field, _FIELD_LABELS[field]):
+        v = found.get(label)
+        if v:
+            return label, v
+    return None, None
+
+
+def validate_index_no(value: str | None) -> str | None:
+    if not value:
+        return None
+    m = _INDEX_NO.search(value.replace(" ", ""))
+    if not m or _ISO_DATE_ONLY.match(m.group(0)):
+        return None
+    return m.group(0)
+
+
+def _clean_value(v: str | None, max_len: int = 120) -> str | None:
+    if not v:
+        return None
+    v = re.sub(r"[\s\u3000\xa0]+", " ", v).strip(" |:：")
+    if not v or v in ("无", "-", "—", "/") or len(v) > max_len:
+        return None
+    return v
+
+
+# ------------------------------------------------------------------------------------------------
+# Title → agency / year
+
+_TITLE_TRAILER = re.compile(r"(?:[（(【\[][^）)】\]]{0,12}[）)】\]]|[\s,，.。:：_\-—|]+)$")
+_AGENCY_SUFFIX = re.compile(
+    r"(?:(?:19|20)\d{2}\s*年(?:度)?)?\s*(?:的)?(?:政府|政务)?(?:信息)?公开(?:工作)?(?:的)?(?:年度)?(?:工作)?(?:年度报告|年度工作报告|年报|工作报告|报告)$"
+)
+_LEADING_YEAR = re.compile(r"^(?:关于)?\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年(?:度)?\s*")
+_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_TITLE_CN_YEAR = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年")
+_PERIOD_YEAR = re.compile(
+    r"统计(?:期限|时限|期间|时间|区间|周期|范围)?[^。\n]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
+)
+_SPAN_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|～|~)")
+_BODY_YEAR = re.compile(r"(?:^|\n)[^\n]{0,4}((?:19|20)\d{2})\s*年(?:度)?\s*[，,、]")
+_BODY_AGENCY = re.compile(
+    r"(?:19|20)\d{2}\s*年(?:度)?\s*[，,]\s*([\u4e00-\u9fff（）()]{2,30}?(?:委员会|管理局|局|办公室|人民政府|政府|街道办事处|街道|镇|乡|中心|委))"
+)
+_SUMMARY_BODY = re.compile(r"汇总编制|基础上汇总|汇总[^。\n]{0,60}编制而成|汇总[^。\n]{0,40}(?:年度报告|年报)")
+
+
+def strip_title(title: str) -> str:
+    t = re.sub(r"[\s\u3000\xa0]+", "", title)
+    for _ in range(3):
+        s = _TITLE_TRAILER.sub("", t)
+        if s == t:
+            break
+        t = s
+    return t
+
+
+def agency_from_title(title: str | None) -> str | None:
+    """'<单位><YYYY>年政府信息公开工作年度报告' → 单位; also '关于…', '<YYYY>年度<单位>…'."""
+    if not title:
+        return None
+    t = strip_title(title)
+    t = re.sub(r"^关于", "", t)
+    t = _LEADING_YEAR.sub("", t)
+    stripped = _AGENCY_SUFFIX.sub("", t)
+    if stripped == t:
+        return None  # not a report title shape
+    t = re.sub(r"(?:19|20)\d{2}\s*年(?:度)?$", "", stripped).strip("，,、 ")
+    if t.endswith("人民"):
+        t += "政府"  # "XX县人民政府信息公开年报": the suffix regex ate 政府
+    if t.startswith("关于"):
+        t = t[2:]
+    return t or None
+
+
+def year_from_title(title: str | None) -> int | None:
+    if not title:
+        return None
+    m = _TITLE_YEAR.search(title)
+    if m:
+        return int(m.group(1))
+    m = _TITLE_CN_YEAR.search(title)
+    if m:
+        return int("".join(str(_CN_DIGITS[c]) for c in m.group(1)))
+    return None
+
+
+def year_from_text(text: str) -> int | None:
+    """Statistics period ('统计期限自2019年1月1日至…'), then a 'YYYY年1月1日至' span, then 'YYYY年，' openers."""
+    window = text[:20_000]
+    for rx in (_PERIOD_YEAR, _SPAN_YEAR):
+        m = rx.search(window)
+        if m:
+            return int(m.group(1))
+    m = _BODY_YEAR.search(window[:6000])
+    return int(m.group(1)) if m else None
+
+
+_TOWNSHIP = re.compile(r"(?:镇|乡|街道|街道办事处|办事处|农场|林场|园艺场|苏木|场)(?:人民政府|政府)?(?:机关)?$")
+_GOV_OFFICE = re.compile(r"(?:人民政府办公室|政府办公室|政府办|人民政府办公厅|政府办公厅|办公厅)$")
+_COUNTY_GOV = re.compile(r"(?:县|区|市|旗|州|盟)(?:人民政府|政府)?(?:机关)?$")
+_DEPARTMENT = re.compile(
+    r"(?:局|委|委员会|办|办公室|中心|站|所|院|队|会|处|厅|部|署|馆|社|团|公司|集团|台|校|学校|医院|园区|管委会|管理委员会)$"
+)
+
+
+def agency_kind(agency: str | None, title: str | None, text: str) -> AgencyKind | None:
+    """county_government / government_office / department / township / summary / other."""
+    if not agency:
+        return None
+    if (title and "汇总" in title) or _SUMMARY_BODY.search(text[:8000]):
+        return "summary"
+    a = re.sub(r"[（(][^）)]*[）)]", "", agency)
+    if _GOV_OFFICE.search(a):
+        return "government_office"
+    if _TOWNSHIP.search(a):
+        return "township"
+    if _COUNTY_GOV.search(a):
+        return "county_government"
+    if _DEPARTMENT.search(a):
+        return "department"
+    return "other"
+
+
+# ------------------------------------------------------------------------------------------------
+# Entry point
+
+
+def extract_metadata(
+    lines: list[str],
+    text: str,
+    url: str = "",
+    *,
+    meta_tags: dict[str, str] | None = None,
+    title: str | None = None,
+) -> Metadata:
+    """Metadata from the page's text lines (tables as "a | b | c"), its ``<meta>`` tags and a title.
+
+    ``lines`` should be the lines where a metadata block can be (the page text before and around the
+    body); ``text`` is the body's visible text (agency/year/汇总 evidence); ``title`` the chosen
+    page title (see :func:`crawler.parsing.html.choose_title`), used before the block's 标题.
+    """
+    meta_tags = meta_tags or {}
+    found = scan_labels(lines)
+    md = Metadata()
+
+    _, block_title = _pick(found, "title")
+    md.title = _clean_value(title, 200) or _clean_value(meta_tags.get("articletitle"), 200) or _clean_value(block_title, 200)
+
+    md.index_no = validate_index_no(found.get("索引号"))
+    _, issuer = _pick(found, "issuer")
+    md.issuer = _clean_value(issuer, 60)
+    if md.issuer and re.fullmatch(r"[\d\s:：\-/.年月日]+", md.issuer):
+        md.issuer = None  # a date in the issuer slot (broken layout)
+    if md.issuer is None and meta_tags.get("contentsource"):
+        md.issuer = _clean_value(meta_tags["contentsource"], 60)
+    _, doc_no = _pick(found, "doc_no")
+    md.doc_no = _clean_value(doc_no, 60)
+    if md.doc_no and not re.search(r"\d|号", md.doc_no):
+        md.doc_no = None
+    _, category = _pick(found, "category")
+    md.category = _clean_value(category, 80)
+    md.column = _clean_value(meta_tags.get("columnname"), 60)
+
+    _, written = _pick(found, "written")
+    md.written = parse_date(written)
+    for label in _PREFERENCE["published"]:
+        d = parse_date(found.get(label))
+        if d:
+            md.published = d
+            break
+    if md.published is None:
+        md.published = parse_date(meta_tags.get("pubdate") or meta_tags.get("firstpublishedtime") or meta_tags.get("maketime"))
+    if md.published is None:
+        md.published = parse_date(found.get("发文日期"))  # Anhui / Hunan blocks: 发文日期 is the posting date
+
+    # Report year: title first, then the statistics period / body; never the publication date.
+    md.year = year_from_title(md.title) or year_from_title(block_title) or year_from_text(text)
+
+    agency = agency_from_title(md.title) or agency_from_title(block_title)
+    if not agency and md.issuer and not re.search(r"本网|本站|网站|网$|政府网|门户", md.issuer):
+        agency = md.issuer
+    if not agency:
+        m = _BODY_AGENCY.search(text[:6000])
+        agency = m.group(1) if m else None
+        if agency and agency.startswith(("我", "本", "全")):
+            agency = None
+    md.agency = agency
+    md.agency_kind = agency_kind(agency, md.title, text)
+    return md

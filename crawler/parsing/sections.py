@@ -1,9 +1,110 @@
-"""Narrative text of each section (一、总体情况 ... 六、其他需要报告的事项, or the pre-2019 ones)."""
+"""Narrative text of each section (一、总体情况 ... 六、其他需要报告的事项, or the pre-2019 ones).
+
+Headings are found by a Chinese ordinal ("三、") followed, within a few characters, by the
+section's key phrase; numbering must increase, so table-三 row labels ("一、本年新收…",
+"三、本年度办理结果") and intro sentences listing the six parts are never taken for headings.
+Headings may be inline (Hanweb pages put the whole body in one paragraph), so we search the text,
+not lines. Table renderings ("a | b | c" rows, one-cell-per-line runs) are dropped from the
+narrative.
+"""
 
 from __future__ import annotations
 
+import re
+
 from crawler.parsing.result import Template
+
+_ORD = "一二三四五六七八九十"
+# (key, key phrase) in test order; the first phrase that matches the heading text decides.
+_KEYS: tuple[tuple[str, str], ...] = (
+    ("overall", r"总体情况|基本情况|概述|概况|总体工作情况"),
+    ("active_disclosure", r"主动公开"),
+    ("fees", r"收费(?:及|和)?减免|收费情况"),
+    ("review_litigation", r"行政复议|行政诉讼"),
+    ("requests", r"收到和处理|依申请公开|申请(?:办理|答复)?情况|申请公开"),
+    ("problems", r"存在的?(?:主要)?问题|问题(?:及|和)改进|改进(?:情况|措施)"),
+    ("other", r"其他需要报告|其它需要报告|其他事项|需要说明的事项|其他需要说明|相关说明|附表"),
+)
+_KEY_RES = tuple((k, re.compile(p)) for k, p in _KEYS)
+_HEADING = re.compile(
+    r"(?:^|(?<=[\n。；;！!？?\s|]))([" + _ORD + r"]{1,2})\s*[、．.，,]\s*"
+    r"([^\n。；;|]{0,16}?(?:" + "|".join(p for _, p in _KEYS) + r")[^\n。；;|，,]{0,30}?)"
+    r"(?=$|\n|[\s\u3000]|[：:。]|(?<=情况)|(?<=事项)|(?<=措施)|(?<=附表)|(?<=概述))"
+)
+_PRE2019_RENAME = {"overall": "overview", "active_disclosure": "active"}
+_TABLE_LINE = re.compile(r"\|.*\|")
+_SENTENCE = re.compile(r"[。；;，,！？!?]")
+_SUBHEAD = re.compile(r"^[（(][一二三四五六七八九十\d]+[）)]|^[一二三四五六七八九十]+是|^\d+(?:[、．]|\.(?!\d))")
+
+
+def _ordinal(s: str) -> int:
+    if s == "十":
+        return 10
+    if s.startswith("十"):
+        return 10 + _ORD.index(s[1]) + 1
+    if len(s) == 2 and s[1] == "十":
+        return (_ORD.index(s[0]) + 1) * 10
+    return _ORD.index(s[0]) + 1
+
+
+def find_headings(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, key) of each section heading, in order, numbering strictly increasing."""
+    out: list[tuple[int, int, str]] = []
+    last = 0
+    seen: set[str] = set()
+    for m in _HEADING.finditer(text):
+        try:
+            n = _ordinal(m.group(1))
+        except (ValueError, IndexError):
+            continue
+        if n <= last or (last and n > last + 3):
+            continue
+        heading = m.group(2)
+        key = next((k for k, rx in _KEY_RES if rx.search(heading)), None)
+        if key is None or key in seen:
+            continue
+        out.append((m.start(1), m.end(), key))
+        seen.add(key)
+        last = n
+    return out
+
+
+def narrative(block: str) -> str:
+    """Drop table renderings: '|' rows and runs of short cell-like lines (numbers, column labels)."""
+    kept: list[str] = []
+    for raw in block.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if _TABLE_LINE.search(line) or line.count("|") >= 2 or line == "|":
+            continue
+        if len(line) < 20 and not _SENTENCE.search(line) and not _SUBHEAD.match(line):
+            continue  # a table cell on its own line ("信息内容", "0", "本年制发件数")
+        tokens = line.split()
+        if len(tokens) >= 4 and not _SENTENCE.search(line) and sum(len(t) for t in tokens) / len(tokens) <= 3:
+            continue  # a flattened table row ("维持 纠正 结果 审结 计", "0 0 0 0 0")
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def split_sections(text: str, template: Template) -> dict[str, str]:
-    raise NotImplementedError
+    """Section key → narrative text. Keys: overall, active_disclosure, requests, review_litigation,
+    problems, other (2019/2021 formats) or overview, active, requests, fees, review_litigation,
+    problems, other (pre-2019). Sections that are absent are absent from the dict.
+    """
+    if not text:
+        return {}
+    headings = find_headings(text)
+    out: dict[str, str] = {}
+    for i, (_start, end, key) in enumerate(headings):
+        stop = headings[i + 1][0] if i + 1 < len(headings) else len(text)
+        if template == "pre2019":
+            key = _PRE2019_RENAME.get(key, key)
+        elif key == "fees":
+            continue  # an old-style heading inside a new-format report: its text stays with its neighbour
+        body = narrative(text[end:stop])
+        if key in out:
+            out[key] = f"{out[key]}\n{body}".strip()
+        else:
+            out[key] = body
+    return out
