@@ -113,7 +113,7 @@ def parse_date(value: str | None) -> dt.date | None:
 # Label scanning
 
 
-def scan_labels(lines: Iterable[str], max_lines: int = 400) -> dict[str, str]:
+def scan_labels(lines: Iterable[str], max_lines: int = 800) -> dict[str, str]:
     """label → first value found, over metadata-looking lines (labels at line start, or ≥ 2 labels)."""
     found: dict[str, str] = {}
     for n, raw in enumerate(lines):

@@ -131,7 +131,7 @@ def _looks_textual(head: bytes) -> bool:
     """Few control bytes and decodable as UTF-8 or GB18030 (ignoring a possibly cut last character)."""
     if not head:
         return False
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
+    controls = sum(1 for b in head if b < 9 or (13 < b < 32 and b != 27))
     if controls > len(head) // 100 + 1:
         return False
     for enc in ("utf-8", "gb18030"):
