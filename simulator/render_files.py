@@ -36,7 +36,15 @@ SECTION_TITLES: dict[str, str] = {
 _TABLE_AFTER = {"active_disclosure": "t2", "requests": "t3", "review_litigation": "t4"}
 
 T3_CORNER = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-_T3_COLS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total")
+_T3_COLS = (
+    "natural_person",
+    "commercial",
+    "research",
+    "social_welfare",
+    "legal_service",
+    "other_org",
+    "total",
+)
 _T3_TOP = [
     ("new_received", "一、本年新收政府信息公开申请数量"),
     ("carried_over", "二、上年结转政府信息公开申请数量"),
@@ -87,27 +95,67 @@ _T3_OTHER_V2021 = (
 )
 _T3_TOTAL = ("（七）总计", [("result_total", "")])
 
-_T4_COLS = (("maintain", "结果维持"), ("correct", "结果纠正"), ("other", "其他结果"), ("pending", "尚未审结"), ("total", "总计"))
+_T4_COLS = (
+    ("maintain", "结果维持"),
+    ("correct", "结果纠正"),
+    ("other", "其他结果"),
+    ("pending", "尚未审结"),
+    ("total", "总计"),
+)
 
 # 表二 blocks: (caption, [(col key, header)], [(row key, label)])
 _T2_V2019 = [
-    ("art20_1", "第二十条第（一）项", [("made", "本年新制作数量"), ("published", "本年新公开数量"), ("total_public", "对外公开总数量")],
-     [("regulations", "规章"), ("normative_docs", "规范性文件")]),
-    ("art20_5", "第二十条第（五）项", [("prev_items", "上一年项目数量"), ("change", "本年增/减"), ("decisions", "处理决定数量")],
-     [("licensing", "行政许可"), ("other_services", "其他对外管理服务事项")]),
-    ("art20_6", "第二十条第（六）项", [("prev_items", "上一年项目数量"), ("change", "本年增/减"), ("decisions", "处理决定数量")],
-     [("penalty", "行政处罚"), ("coercion", "行政强制")]),
-    ("art20_8", "第二十条第（八）项", [("prev_items", "上一年项目数量"), ("change", "本年增/减")],
-     [("fees", "行政事业性收费")]),
-    ("art20_9", "第二十条第（九）项", [("items", "采购项目数量"), ("amount", "采购总金额")],
-     [("procurement", "政府集中采购")]),
+    (
+        "art20_1",
+        "第二十条第（一）项",
+        [("made", "本年新制作数量"), ("published", "本年新公开数量"), ("total_public", "对外公开总数量")],
+        [("regulations", "规章"), ("normative_docs", "规范性文件")],
+    ),
+    (
+        "art20_5",
+        "第二十条第（五）项",
+        [("prev_items", "上一年项目数量"), ("change", "本年增/减"), ("decisions", "处理决定数量")],
+        [("licensing", "行政许可"), ("other_services", "其他对外管理服务事项")],
+    ),
+    (
+        "art20_6",
+        "第二十条第（六）项",
+        [("prev_items", "上一年项目数量"), ("change", "本年增/减"), ("decisions", "处理决定数量")],
+        [("penalty", "行政处罚"), ("coercion", "行政强制")],
+    ),
+    (
+        "art20_8",
+        "第二十条第（八）项",
+        [("prev_items", "上一年项目数量"), ("change", "本年增/减")],
+        [("fees", "行政事业性收费")],
+    ),
+    (
+        "art20_9",
+        "第二十条第（九）项",
+        [("items", "采购项目数量"), ("amount", "采购总金额")],
+        [("procurement", "政府集中采购")],
+    ),
 ]
 _T2_V2021 = [
-    ("art20_1", "第二十条第（一）项", [("issued", "本年制发件数"), ("repealed", "本年废止件数"), ("in_force", "现行有效件数")],
-     [("regulations", "规章"), ("normative_docs", "行政规范性文件")]),
+    (
+        "art20_1",
+        "第二十条第（一）项",
+        [("issued", "本年制发件数"), ("repealed", "本年废止件数"), ("in_force", "现行有效件数")],
+        [("regulations", "规章"), ("normative_docs", "行政规范性文件")],
+    ),
     ("art20_5", "第二十条第（五）项", [("decisions", "本年处理决定数量")], [("licensing", "行政许可")]),
-    ("art20_6", "第二十条第（六）项", [("decisions", "本年处理决定数量")], [("penalty", "行政处罚"), ("coercion", "行政强制")]),
-    ("art20_8", "第二十条第（八）项", [("amount", "本年收费金额（单位：万元）")], [("fees", "行政事业性收费")]),
+    (
+        "art20_6",
+        "第二十条第（六）项",
+        [("decisions", "本年处理决定数量")],
+        [("penalty", "行政处罚"), ("coercion", "行政强制")],
+    ),
+    (
+        "art20_8",
+        "第二十条第（八）项",
+        [("amount", "本年收费金额（单位：万元）")],
+        [("fees", "行政事业性收费")],
+    ),
 ]
 
 
@@ -170,7 +218,11 @@ def _table2(spec: ReportSpec) -> TableLayout:
             cells.append(SpanCell(r, 0, label))
             for i, (col_key, _) in enumerate(cols):
                 span = 4 - 1 - i if i == len(cols) - 1 else 1
-                cells.append(SpanCell(r, 1 + i, _v(spec, f"t2.{block}.{row_key}.{col_key}"), colspan=span, numeric=True))
+                cells.append(
+                    SpanCell(
+                        r, 1 + i, _v(spec, f"t2.{block}.{row_key}.{col_key}"), colspan=span, numeric=True
+                    )
+                )
             r += 1
     return TableLayout("t2", SECTION_TITLES["active_disclosure"], r, 4, 0, (0.31, 0.23, 0.23, 0.23), cells)
 
@@ -324,10 +376,7 @@ class _PdfWriter:
                 self.new_page()
             self.y -= leading
             self.c.setFont(_FONT, size)
-            if center:
-                x = (_PAGE_W - stringWidth(line, _FONT, size)) / 2
-            else:
-                x = _MARGIN + indent
+            x = (_PAGE_W - stringWidth(line, _FONT, size)) / 2 if center else _MARGIN + indent
             self.c.drawString(x, self.y + size * 0.3, line)
         self.y -= size * 0.4
 

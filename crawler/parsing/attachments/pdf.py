@@ -1,0 +1,357 @@
+"""PDF reports with pdfplumber: ruled tables with their merged cells, continuations, unruled tables.
+
+* Ruled tables are found from the *stroked* graphics only. Word/WPS exports paint a white filled box
+  behind every text line and cell; taken as edges those boxes turn prose into one-column "tables"
+  (both real 洪泽区 PDFs do this), so filled boxes without a stroke are dropped first.
+* Spans come from the cell bounding boxes: the distinct cell tops/lefts are the grid lines, and a
+  box covering several of them is a merged cell.
+* A table that runs off the bottom of a page and goes on at the top of the next one without a header
+  (表三 nearly always does) is stitched back into one grid; the first row of the continuation keeps
+  the merged label cells ("三、本年度办理结果", "（四）无法提供") going, as a reader would.
+* A page without ruled tables but with number-bearing lines gets a grid from word positions: words
+  clustered into lines by their vertical position, numbers assigned to columns by their centres.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from crawler.parsing.attachments.common import AttachmentError, Span, clean_text, grid_from_spans, pick_title
+from crawler.parsing.dispatch import ParseLimits
+from crawler.parsing.grid import Grid
+
+_HEADER_MARKS = ("申请人情况", "行政复议", "第二十条第（一）项", "第二十条第(一)项")
+_NUMBER = re.compile(r"^[+\-−]?\d[\d,，]*(?:\.\d+)?$")
+
+
+@dataclass(slots=True)
+class _Box:
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    text: str
+
+
+@dataclass(slots=True)
+class _Table:
+    page: int
+    top: float
+    bottom: float
+    page_height: float
+    boxes: list[_Box]
+    caption: str = ""
+
+
+def parse_pdf(payload: bytes, limits: ParseLimits) -> tuple[str, list[Grid], str | None, str]:
+    """(text, grids, title, note) of a PDF; ``note`` says what a cap left out ("" if nothing)."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.psparser import PSException
+
+    tail = payload[-2048:]
+    if b"%%EOF" not in tail:
+        raise AttachmentError("error", "truncated PDF: no %%EOF marker at the end of the file")
+    try:
+        pdf = pdfplumber.open(io.BytesIO(payload))
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise AttachmentError(
+            "error", f"encrypted PDF: cannot be opened without a password ({type(exc).__name__})"
+        ) from exc
+    except PSException as exc:
+        raise AttachmentError("error", f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
+    except Exception as exc:
+        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise AttachmentError(
+                "error", f"encrypted PDF: cannot be opened without a password ({exc})"
+            ) from exc
+        raise AttachmentError("error", f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
+    with pdf:
+        try:
+            total = _page_count(pdf)
+            texts: list[str] = []
+            tables: list[_Table] = []
+            loose: list[Grid] = []
+            cells = 0
+            note = ""
+            for i, page in enumerate(pdf.pages):
+                if i >= limits.max_pdf_pages:
+                    note = (
+                        f"page cap: parsed the first {limits.max_pdf_pages} of {total} pages "
+                        "(ParseLimits.max_pdf_pages)"
+                    )
+                    break
+                texts.append(page.extract_text() or "")
+                if cells > limits.max_table_cells:
+                    continue
+                page_tables = _ruled_tables(page, i)
+                if page_tables:
+                    tables.extend(page_tables)
+                    cells += sum(len(t.boxes) for t in page_tables)
+                else:
+                    grid = _unruled_grid(page)
+                    if grid is not None:
+                        loose.append(grid)
+                        cells += grid.n_rows * grid.n_cols
+            if cells > limits.max_table_cells:
+                note = (note + "; " if note else "") + (
+                    f"table cap: more than {limits.max_table_cells:,} table cells (ParseLimits.max_table_cells)"
+                )
+        except AttachmentError:
+            raise
+        except Exception as exc:
+            raise AttachmentError("error", f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
+    text = "\n".join(texts)
+    if not text.strip() and not tables:
+        raise AttachmentError("image_only", "PDF without a text layer (scanned pages); no OCR")
+    grids = [_grid(t) for t in _stitch(tables)] + loose
+    title = pick_title(text.splitlines())
+    return text, grids, title, note
+
+
+def _page_count(pdf: object) -> int:
+    try:
+        return int(pdf.doc.catalog["Pages"].resolve()["Count"])  # type: ignore[attr-defined]
+    except Exception:
+        return -1
+
+
+def _is_edge_object(obj: dict) -> bool:
+    """Keep text and stroked graphics; drop filled boxes that merely paint a background."""
+    if obj.get("object_type") != "rect":
+        return True
+    if obj.get("stroke"):
+        return True
+    w, h = obj["x1"] - obj["x0"], obj["bottom"] - obj["top"]
+    return min(w, h) < 2.0  # a thin filled bar is a drawn rule
+
+
+def _ruled_tables(page: object, index: int) -> list[_Table]:
+    filtered = page.filter(_is_edge_object)  # type: ignore[attr-defined]
+    settings = {
+        "vertical_strategy": "lines",
+        "horizontal_strategy": "lines",
+        "snap_tolerance": 3,
+        "explicit_horizontal_lines": _missing_rules(filtered),
+    }
+    out: list[_Table] = []
+    for table in filtered.find_tables(settings):
+        boxes: list[_Box] = []
+        for row, texts in zip(table.rows, table.extract(), strict=False):
+            for bbox, text in zip(row.cells, texts, strict=False):
+                if bbox is not None:
+                    boxes.append(_Box(bbox[0], bbox[1], bbox[2], bbox[3], clean_text(text)))
+        if not boxes:
+            continue
+        cols = {round(b.x0) for b in boxes}
+        if len(cols) < 2:  # one-column "tables" are framed prose
+            continue
+        _, top, _, bottom = table.bbox
+        caption = _caption_above(page, top)
+        out.append(_Table(index, top, bottom, float(page.height), boxes, caption))  # type: ignore[attr-defined]
+    return out
+
+
+def _missing_rules(page: object) -> list[dict]:
+    """Horizontal rules a table lacks where it breaks across pages.
+
+    Word does not draw the bottom border of the last row before a page break (nor the top border of
+    the continuation): the vertical rules simply stop. Where two or more vertical rules end (or start)
+    at the same height and no horizontal rule is there, add one, so the broken row stays a cell.
+    """
+    verticals: list[tuple[float, float, float]] = []  # (x, top, bottom)
+    horizontals: list[tuple[float, float, float]] = []  # (y, x0, x1)
+    for e in page.edges:  # type: ignore[attr-defined]
+        if e.get("orientation") == "v":
+            verticals.append((e["x0"], e["top"], e["bottom"]))
+        elif e.get("orientation") == "h":
+            horizontals.append((e["top"], e["x0"], e["x1"]))
+    out: list[dict] = []
+    for end in (1, 2):  # the tops, then the bottoms of the vertical rules
+        by_y: dict[int, list[float]] = {}
+        for v in verticals:
+            by_y.setdefault(round(v[end]), []).append(v[0])
+        for y, xs in by_y.items():
+            if len(xs) < 2:
+                continue
+            x0, x1 = min(xs), max(xs)
+            if any(abs(h[0] - y) <= 2 and h[1] <= x0 + 2 and h[2] >= x1 - 2 for h in horizontals):
+                continue
+            out.append(
+                {
+                    "object_type": "line",
+                    "x0": x0,
+                    "x1": x1,
+                    "top": float(y),
+                    "bottom": float(y),
+                    "width": x1 - x0,
+                    "height": 0.0,
+                    "doctop": float(y),
+                }
+            )
+    return out
+
+
+def _caption_above(page: object, top: float) -> str:
+    """The text line just above a table (e.g. "三、收到和处理政府信息公开申请情况")."""
+    try:
+        words = page.within_bbox((0, max(0.0, top - 40), page.width, top)).extract_text()  # type: ignore[attr-defined]
+    except ValueError:
+        return ""
+    lines = [line.strip() for line in (words or "").splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def _is_header_row(boxes: list[_Box]) -> bool:
+    top = min(b.top for b in boxes)
+    first = [b.text for b in boxes if abs(b.top - top) < 1.0]
+    joined = "".join(first).replace("\n", "")
+    return any(m in joined for m in _HEADER_MARKS)
+
+
+def _stitch(tables: list[_Table]) -> list[_Table]:
+    """Join a table with its headerless continuation at the top of the next page."""
+    out: list[_Table] = []
+    for t in tables:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and t.page == prev.page + 1
+            and _last_on_page(prev, tables)
+            and _first_on_page(t, tables)
+            and not _is_header_row(t.boxes)
+            and abs(min(b.x0 for b in t.boxes) - min(b.x0 for b in prev.boxes)) < 6
+            and abs(max(b.x1 for b in t.boxes) - max(b.x1 for b in prev.boxes)) < 6
+        ):
+            out[-1] = _join(prev, t)
+        else:
+            out.append(t)
+    return out
+
+
+def _last_on_page(t: _Table, tables: list[_Table]) -> bool:
+    return all(o.top <= t.top for o in tables if o.page == t.page)
+
+
+def _first_on_page(t: _Table, tables: list[_Table]) -> bool:
+    return all(o.top >= t.top for o in tables if o.page == t.page)
+
+
+def _join(a: _Table, b: _Table) -> _Table:
+    """Put ``b`` below ``a`` in one coordinate space; continue ``a``'s merged label cells into ``b``."""
+    shift = a.bottom - b.top
+    moved = [_Box(x.x0, x.top + shift, x.x1, x.bottom + shift, x.text) for x in b.boxes]
+    boxes = list(a.boxes)
+    first_top = min(x.top for x in moved)
+    for m in moved:
+        if abs(m.top - first_top) < 1.0 and not m.text:
+            above = [
+                x
+                for x in boxes
+                if abs(x.bottom - a.bottom) < 1.5 and abs(x.x0 - m.x0) < 3 and abs(x.x1 - m.x1) < 3
+            ]
+            if above and above[0].text and not _NUMBER.match(above[0].text):
+                # the empty first-row slot continues the label cell above it
+                above[0].bottom = m.bottom
+                continue
+        boxes.append(m)
+    return _Table(a.page, a.top, b.bottom + shift, a.page_height, boxes, a.caption)
+
+
+def _cluster(values: list[float], tol: float) -> list[float]:
+    """Sorted representatives of values closer than ``tol`` to each other."""
+    reps: list[float] = []
+    for v in sorted(values):
+        if not reps or v - reps[-1] > tol:
+            reps.append(v)
+    return reps
+
+
+def _index(reps: list[float], v: float, tol: float) -> int:
+    best = min(range(len(reps)), key=lambda i: abs(reps[i] - v))
+    return best if abs(reps[best] - v) <= tol else -1
+
+
+def _grid(t: _Table) -> Grid:
+    """Cell boxes -> dense grid with spans (the distinct lefts/tops are the grid lines)."""
+    tol = 2.0
+    xs = _cluster([b.x0 for b in t.boxes] + [max(b.x1 for b in t.boxes)], tol)
+    ys = _cluster([b.top for b in t.boxes] + [max(b.bottom for b in t.boxes)], tol)
+    spans: list[Span] = []
+    for b in t.boxes:
+        c0, c1 = _index(xs, b.x0, tol), _index(xs, b.x1, tol)
+        r0, r1 = _index(ys, b.top, tol), _index(ys, b.bottom, tol)
+        if c1 < 0:
+            c1 = max((i for i, x in enumerate(xs) if x <= b.x1 + tol), default=c0 + 1)
+        if r1 < 0:
+            r1 = max((i for i, y in enumerate(ys) if y <= b.bottom + tol), default=r0 + 1)
+        spans.append(Span(r0, c0, max(r1, r0 + 1), max(c1, c0 + 1), b.text))
+    return grid_from_spans(spans, caption=t.caption)
+
+
+# ------------------------------------------------------------------------------ unruled tables
+
+
+def _unruled_grid(page: object) -> Grid | None:
+    """A table without rules, from word positions.
+
+    Lines are words with (nearly) the same top. Lines with at least three numbers are data rows;
+    number columns are the clusters of the numbers' centres; everything left of the first number
+    column is the row's label, and label-only lines directly below a data row (a wrapped label)
+    join that row's label. Header rows become the label-only lines right above the first data row.
+    """
+    words = page.extract_words(keep_blank_chars=False, use_text_flow=False, x_tolerance=1.5)  # type: ignore[attr-defined]
+    if not words:
+        return None
+    lines: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if lines and abs(lines[-1][0]["top"] - w["top"]) < 3:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    for line in lines:
+        line.sort(key=lambda w: w["x0"])
+
+    def numbers(line: list[dict]) -> list[dict]:
+        return [w for w in line if _NUMBER.match(w["text"])]
+
+    def is_data(line: list[dict]) -> bool:
+        """A label followed by three or more numbers, and nothing but numbers after the first one."""
+        first = next((k for k, w in enumerate(line) if _NUMBER.match(w["text"])), None)
+        return (
+            first is not None
+            and len(line) - first >= 3
+            and all(_NUMBER.match(w["text"]) for w in line[first:])
+        )
+
+    data = [i for i, line in enumerate(lines) if is_data(line)]
+    if len(data) < 3:
+        return None
+    centres = [(w["x0"] + w["x1"]) / 2 for i in data for w in numbers(lines[i])]
+    widths = [w["x1"] - w["x0"] for i in data for w in numbers(lines[i])]
+    tol = max(8.0, (sum(widths) / len(widths)) * 1.2)
+    cols = _cluster(centres, tol)
+    # merge clusters' representatives to their mean position
+    groups: dict[int, list[float]] = {}
+    for c in centres:
+        groups.setdefault(_index(cols, c, tol * 2), []).append(c)
+    cols = sorted(sum(v) / len(v) for k, v in groups.items() if k >= 0)
+    first_num_x = min(w["x0"] for i in data for w in numbers(lines[i]))
+    rows: list[list[str]] = []
+    for k, i in enumerate(data):
+        label_words = [w for w in lines[i] if w["x1"] <= first_num_x - 1 or not _NUMBER.match(w["text"])]
+        label = " ".join(w["text"] for w in label_words)
+        nxt = data[k + 1] if k + 1 < len(data) else len(lines)
+        for j in range(i + 1, min(nxt, i + 4)):
+            if numbers(lines[j]) or lines[j][0]["top"] - lines[j - 1][0]["top"] > 20:
+                break
+            label += "".join(w["text"] for w in lines[j])
+        values = [""] * len(cols)
+        for w in numbers(lines[i]):
+            idx = _index(cols, (w["x0"] + w["x1"]) / 2, tol * 2)
+            if idx >= 0:
+                values[idx] = (values[idx] + w["text"]) if values[idx] else w["text"]
+        rows.append([label, *values])
+    return Grid.from_rows(rows)
