@@ -446,10 +446,9 @@ class _PdfWriter:
                     continue
                 lines = _wrap(c.text, x1 - x0 - 2 * pad, size)
                 block = len(lines) * leading
-                if self.ruled:
-                    ty = top - (top - bottom - block) / 2  # vertically centred, as Word does
-                else:
-                    ty = top - pad  # unruled: top-aligned, so a label sits on its row's first line
+                # ruled: vertically centred, as Word does; unruled: top-aligned, so a label sits
+                # on its row's first line
+                ty = top - (top - bottom - block) / 2 if self.ruled else top - pad
                 for line in lines:
                     ty -= leading
                     w = stringWidth(line, _FONT, size)
