@@ -2,12 +2,20 @@
 
 CONTRACT (signatures fixed; bodies owned by the storage implementation). Nothing outside storage/
 writes SQL or imports storage.models.
+
+Every write method runs in ONE transaction (SQLite: ``BEGIN IMMEDIATE``, so concurrent writers
+queue on the busy timeout instead of failing on a lock upgrade). Readers never block writers:
+SQLite runs in WAL mode, PostgreSQL is MVCC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from crawler.parsing.result import ParseResult
 from storage.records import CaptureRef, FetchedResponse, PortalInfo, RecordOutcome, Validators
@@ -17,7 +25,41 @@ class ArchiveError(Exception):
     """Any archive problem a user can act on (bad URL, unreadable file, newer schema...). Clear message."""
 
 
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def open_engine(url: str | None, *, readonly: bool = False) -> tuple[Engine, str]:
+    """Resolve ``url`` and return (engine, printable location) after one successful connection.
+
+    Every way this can fail becomes an ArchiveError naming the location and the reason.
+    """
+    from storage import db
+
+    try:
+        location = db.resolve(url)
+        engine = db.create_archive_engine(location, readonly=readonly)
+    except db.DatabaseLocationError as exc:
+        raise ArchiveError(str(exc)) from exc
+    where = location.display()
+    try:
+        with engine.connect() as conn:
+            if location.is_sqlite:
+                # Touch the file header so "file is not a database" surfaces here, not later.
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+    except (DBAPIError, SQLAlchemyError) as exc:
+        engine.dispose()
+        raise ArchiveError(f"cannot open archive {where}: {_reason(exc)}") from exc
+    return engine, where
+
+
 class Archive:
+    def __init__(self, engine: Engine, where: str, *, readonly: bool) -> None:
+        self._engine = engine
+        self.where = where  # printable location (no password)
+        self.readonly = readonly
+
     # --- lifecycle ---------------------------------------------------------------------------
     @classmethod
     def open(cls, url: str | None = None, *, readonly: bool = False, upgrade: bool = True) -> Archive:
@@ -27,10 +69,36 @@ class Archive:
         SQLite: WAL, foreign keys on, busy timeout. Raises ArchiveError with a clear message for an
         unknown scheme, a directory that does not exist, a read-only file, a newer schema version.
         """
-        raise NotImplementedError
+        from storage import migrate
+
+        engine, where = open_engine(url, readonly=readonly)
+        try:
+            with engine.connect() as conn:
+                revisions = migrate.current_revisions(conn)
+            migrate.refuse_newer(revisions, where)
+            head = migrate.head_revision()
+            if head not in revisions:
+                if not revisions and (readonly or not upgrade):
+                    raise ArchiveError(
+                        f"{where} is not a nianbao archive (no schema); create it with `nianbao db upgrade --db {where}`"
+                    )
+                if readonly:
+                    raise ArchiveError(
+                        f"archive {where} has schema revision {', '.join(revisions)}, older than this nianbao's "
+                        f"{head}; run `nianbao db upgrade --db {where}` first"
+                    )
+                if upgrade:
+                    migrate.upgrade(engine, where=where)
+        except ArchiveError:
+            engine.dispose()
+            raise
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise ArchiveError(f"cannot open archive {where}: {_reason(exc)}") from exc
+        return cls(engine, where, readonly=readonly)
 
     def close(self) -> None:
-        raise NotImplementedError
+        self._engine.dispose()
 
     def __enter__(self) -> Archive:
         return self
@@ -38,27 +106,97 @@ class Archive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction; lock/connection trouble becomes an ArchiveError, the rest propagates."""
+        if self.readonly:
+            raise ArchiveError(f"archive {self.where} was opened read-only")
+        try:
+            with self._engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+                yield conn
+        except OperationalError as exc:
+            raise ArchiveError(f"archive {self.where}: {_reason(exc)}") from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            yield conn
+
     # --- crawl runs ----------------------------------------------------------------------------
     def start_run(self, kind: str, settings: dict[str, Any]) -> int:
         """A new crawl_runs row (kind: "crawl" | "demo"), outcome "running". Returns its id."""
-        raise NotImplementedError
+        from storage.writes import RUNS, utcnow
+
+        with self._write() as conn:
+            result = conn.execute(
+                insert(RUNS).values(kind=kind, started_at=utcnow(), settings=settings, stats=None, outcome="running")
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def finish_run(self, run_id: int, outcome: str, stats: dict[str, Any]) -> None:
         """outcome: "finished" | "finished_with_errors" | "failed" | "interrupted"; stats per portal."""
-        raise NotImplementedError
+        from storage.writes import RUNS, utcnow
+
+        with self._write() as conn:
+            result = conn.execute(
+                update(RUNS).where(RUNS.c.id == run_id).values(outcome=outcome, stats=stats, finished_at=utcnow())
+            )
+            if result.rowcount != 1:
+                raise ArchiveError(f"no crawl run {run_id} in archive {self.where}")
+
+    def run_info(self, run_id: int) -> dict[str, Any] | None:
+        """The crawl_runs row as a dict (None if unknown)."""
+        from storage.writes import RUNS
+
+        with self._read() as conn:
+            row = conn.execute(select(RUNS).where(RUNS.c.id == run_id)).mappings().first()
+            return dict(row) if row is not None else None
 
     # --- captures and blobs --------------------------------------------------------------------
     def store_capture(self, response: FetchedResponse, run_id: int | None) -> CaptureRef:
         """Keep one exchange (capture row + content-addressed compressed blob) in one transaction."""
-        raise NotImplementedError
+        from storage.writes import put_capture
+
+        with self._write() as conn:
+            return put_capture(conn, response, run_id, None)
 
     def validators_for(self, url: str) -> Validators | None:
         """ETag / Last-Modified / sha256 of the newest 2xx capture of ``url`` (requested or final URL)."""
-        raise NotImplementedError
+        from storage.writes import CAPTURES
+
+        c = CAPTURES.c
+        with self._read() as conn:
+            row = conn.execute(
+                select(c.id, c.sha256, c.status, c.etag, c.last_modified)
+                .where((c.url == url) | (c.final_url == url), c.status >= 200, c.status < 300)
+                .order_by(c.fetched_at.desc(), c.id.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        return Validators(
+            capture_id=int(row.id), sha256=row.sha256, status=int(row.status), etag=row.etag,
+            last_modified=row.last_modified,
+        )
 
     def read_blob(self, sha256: str) -> bytes:
         """The payload bytes, decompressed. KeyError if unknown."""
-        raise NotImplementedError
+        from storage.blobs import decompress
+        from storage.writes import BLOBS
+
+        with self._read() as conn:
+            row = conn.execute(select(BLOBS.c.codec, BLOBS.c.data).where(BLOBS.c.sha256 == sha256)).first()
+        if row is None:
+            raise KeyError(sha256)
+        return decompress(row.codec, row.data)
+
+    def capture_info(self, capture_id: int) -> dict[str, Any] | None:
+        """A capture row as a dict (headers as [name, value] lists), without the payload."""
+        from storage.writes import CAPTURES
+
+        with self._read() as conn:
+            row = conn.execute(select(CAPTURES).where(CAPTURES.c.id == capture_id)).mappings().first()
+            return dict(row) if row is not None else None
 
     # --- reports -------------------------------------------------------------------------------
     def record_report(
@@ -81,16 +219,86 @@ class Archive:
         the new captures are linked to the current version, no new version. Different -> a new
         version becomes current; the old one stays as history ("changed").
         """
-        raise NotImplementedError
+        from storage import writes as w
+
+        portal_name = portal.name if portal is not None else None
+        with self._write() as conn:
+            page_ref = w.put_capture(conn, page, run_id, portal_name)
+            links: list[tuple[int, str, bool]] = [(page_ref.id, "page", parsed_from == "page")]
+            for response, _result in attachments:
+                ref = w.put_capture(conn, response, run_id, portal_name)
+                from_this = parsed_from != "page" and parsed_from in (response.url, response.final_url)
+                links.append((ref.id, "attachment", from_this))
+            capture_ids = tuple(cid for cid, _, _ in links)
+            if not parsed.is_report:
+                return RecordOutcome(report_id=None, version_id=None, change="not_report", capture_ids=capture_ids)
+
+            url = page.final_url or page.url
+            agency_id = w.resolve_agency(conn, parsed.metadata, portal)
+            report_id = w.resolve_report(conn, agency_id, parsed.metadata.year, url)
+            chash = w.content_hash(parsed)
+            current = w.current_version(conn, report_id)
+            if current is not None and current.content_hash == chash:
+                w.link_captures(conn, int(current.id), links)
+                return RecordOutcome(
+                    report_id=report_id, version_id=int(current.id), change="unchanged", capture_ids=capture_ids
+                )
+            now = w.utcnow()
+            if current is not None:
+                w.supersede(conn, int(current.id), now)
+            version_id = w.insert_version(
+                conn, report_id=report_id, run_id=run_id, url=url, parsed=parsed, chash=chash, when=now
+            )
+            w.link_captures(conn, version_id, links)
+            w.insert_content(conn, version_id, parsed)
+            change = "new" if current is None else "changed"
+            return RecordOutcome(report_id=report_id, version_id=version_id, change=change, capture_ids=capture_ids)
+
+    def report_history(self, report_id: int) -> list[dict[str, Any]]:
+        """Every version of a report, oldest first (version_no, is_current, created_at, superseded_at, ...)."""
+        from storage.writes import VERSIONS
+
+        with self._read() as conn:
+            rows = conn.execute(
+                select(VERSIONS).where(VERSIONS.c.report_id == report_id).order_by(VERSIONS.c.version_no)
+            ).mappings()
+            return [dict(r) for r in rows]
 
     # --- reading -------------------------------------------------------------------------------
     def export_records(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Current report versions as CLI-contract dicts (see ParseResult.to_record).
 
         filters: year, region (code prefix or province/city/county name), agency (substring), template.
+        Each filter takes one value or a list (values of one filter are OR-ed, filters AND-ed).
         """
-        raise NotImplementedError
+        from storage.reads import current_versions_query, iter_records
+
+        current_versions_query(filters)  # validate filter names now, not on first next()
+
+        def generate() -> Iterator[dict[str, Any]]:
+            with self._read() as conn:
+                yield from iter_records(conn, filters)
+
+        return generate()
 
     def stats(self) -> dict[str, int]:
         """Counts of captures, blobs, agencies, reports, report versions, cells, runs."""
-        raise NotImplementedError
+        from storage import writes as w
+
+        tables = {
+            "captures": w.CAPTURES,
+            "blobs": w.BLOBS,
+            "agencies": w.AGENCIES,
+            "reports": w.REPORTS,
+            "report_versions": w.VERSIONS,
+            "cells": w.CELLS,
+            "runs": w.RUNS,
+        }
+        with self._read() as conn:
+            out = {name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for name, t in tables.items()}
+            sizes = conn.execute(
+                select(func.coalesce(func.sum(w.BLOBS.c.size), 0), func.coalesce(func.sum(w.BLOBS.c.stored_size), 0))
+            ).one()
+        out["blob_bytes"] = int(sizes[0])
+        out["blob_stored_bytes"] = int(sizes[1])
+        return out

@@ -1,0 +1,123 @@
+"""Alembic plumbing (programmatic config, no alembic.ini) and the `nianbao db` command.
+
+The migration scripts live in the ``migrations`` package; their location is computed from its
+``__file__`` so an installed nianbao finds them too. Storage runs migrations on its own open
+connection (passed through ``config.attributes["connection"]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine
+
+import migrations
+from storage.archive import ArchiveError
+
+
+def script_location() -> str:
+    return str(Path(migrations.__file__).resolve().parent)
+
+
+def alembic_config(connection: Connection | None = None, *, stdout: io.TextIOBase | None = None) -> Config:
+    cfg = Config(stdout=stdout) if stdout is not None else Config()
+    cfg.set_main_option("script_location", script_location())
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    head = script_directory().get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revisions(conn: Connection) -> tuple[str, ...]:
+    return tuple(MigrationContext.configure(conn).get_current_heads())
+
+
+def unknown_revisions(revisions: tuple[str, ...]) -> list[str]:
+    """Revisions stamped in the database that this code does not know (a newer nianbao wrote them)."""
+    scripts = script_directory()
+    unknown = []
+    for rev in revisions:
+        try:
+            if scripts.get_revision(rev) is None:
+                unknown.append(rev)
+        except CommandError:
+            unknown.append(rev)
+        except Exception:  # alembic raises ResolutionError subclasses for unknown ids
+            unknown.append(rev)
+    return unknown
+
+
+def refuse_newer(revisions: tuple[str, ...], where: str) -> None:
+    unknown = unknown_revisions(revisions)
+    if unknown:
+        raise ArchiveError(
+            f"archive {where} has schema revision {', '.join(unknown)}, newer than this nianbao knows "
+            f"(newest known: {head_revision()}); upgrade nianbao to use it"
+        )
+
+
+def upgrade(engine: Engine, revision: str = "head", *, where: str = "") -> None:
+    """Create or upgrade the schema on ``engine`` in one transaction (SQLite: BEGIN IMMEDIATE)."""
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+        refuse_newer(current_revisions(conn), where)
+        conn.rollback()
+        with conn.begin():
+            command.upgrade(alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str, *, where: str = "") -> None:
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+        refuse_newer(current_revisions(conn), where)
+        conn.rollback()
+        with conn.begin():
+            command.downgrade(alembic_config(conn), revision)
+
+
+def run_db_command(args: argparse.Namespace) -> int:
+    """`nianbao db upgrade|downgrade|current|history [revision]`."""
+    from storage.archive import open_engine
+
+    action = args.action
+    if action == "history":
+        out = io.StringIO()
+        command.history(alembic_config(stdout=out), verbose=False)
+        print(out.getvalue().rstrip() or "(no revisions)")
+        return 0
+    engine, where = open_engine(args.db, readonly=action == "current")
+    try:
+        if action == "upgrade":
+            upgrade(engine, args.revision or "head", where=where)
+            action_done = "upgraded"
+        elif action == "downgrade":
+            downgrade(engine, args.revision or "-1", where=where)
+            action_done = "downgraded"
+        else:
+            action_done = ""
+        with engine.connect() as conn:
+            revs = current_revisions(conn)
+        refuse_newer(revs, where)
+        head = head_revision()
+        shown = ", ".join(f"{r} (head)" if r == head else r for r in revs) or "(empty: no schema)"
+        if action_done:
+            print(f"{where}: {action_done}; schema revision {shown}")
+        else:
+            print(shown)
+        return 0
+    finally:
+        engine.dispose()

@@ -1,0 +1,159 @@
+"""SQL that reads current report versions back as CLI-contract records (ParseResult.to_record shape).
+
+Versions are selected in one query, then their cells and checks are fetched in batches, so an
+export of the whole archive streams in bounded memory with a handful of queries per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, or_, select
+
+from storage.writes import (
+    AGENCIES,
+    CAPTURES,
+    CELLS,
+    CHECKS,
+    REPORT_LEVEL,
+    REPORTS,
+    VERSION_CAPTURES,
+    VERSIONS,
+)
+
+BATCH = 500
+FILTERS = ("year", "region", "agency", "template")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [v for v in value if v is not None and v != ""]
+    return [value]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def current_versions_query(filters: dict[str, Any]) -> Select[Any]:
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise TypeError(f"unknown export filter(s): {', '.join(sorted(unknown))} (known: {', '.join(FILTERS)})")
+    capture_sha = (
+        select(CAPTURES.c.sha256)
+        .join(VERSION_CAPTURES, VERSION_CAPTURES.c.capture_id == CAPTURES.c.id)
+        .where(VERSION_CAPTURES.c.version_id == VERSIONS.c.id, VERSION_CAPTURES.c.parsed_from)
+        .order_by(VERSION_CAPTURES.c.capture_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    q = (
+        select(
+            VERSIONS.c.id.label("version_id"),
+            REPORTS.c.id.label("report_id"),
+            AGENCIES.c.name.label("agency"),
+            AGENCIES.c.region_code,
+            REPORTS.c.year,
+            VERSIONS.c.title,
+            VERSIONS.c.url,
+            VERSIONS.c.index_no,
+            VERSIONS.c.issuer,
+            VERSIONS.c.doc_no,
+            VERSIONS.c.published_date,
+            VERSIONS.c.template,
+            VERSIONS.c.source,
+            VERSIONS.c.parser_version,
+            VERSIONS.c.parse_status,
+            VERSIONS.c.parse_message,
+            capture_sha.label("capture"),
+        )
+        .select_from(VERSIONS)
+        .join(REPORTS, REPORTS.c.id == VERSIONS.c.report_id)
+        .join(AGENCIES, AGENCIES.c.id == REPORTS.c.agency_id)
+        .where(VERSIONS.c.is_current)
+        .order_by(AGENCIES.c.region_code, AGENCIES.c.name, REPORTS.c.year, VERSIONS.c.id)
+    )
+    years = [int(y) for y in _as_list(filters.get("year"))]
+    if years:
+        q = q.where(REPORTS.c.year.in_(years))
+    templates = [str(t) for t in _as_list(filters.get("template"))]
+    if templates:
+        q = q.where(VERSIONS.c.template.in_(templates))
+    regions = [str(r).strip() for r in _as_list(filters.get("region"))]
+    if regions:
+        clauses = []
+        for region in regions:
+            if region.isdigit():
+                clauses.append(AGENCIES.c.region_code.like(_like_escape(region) + "%", escape="\\"))
+            else:
+                pattern = _like_escape(region) + "%"
+                clauses.extend(
+                    col.like(pattern, escape="\\") for col in (AGENCIES.c.province, AGENCIES.c.city, AGENCIES.c.county)
+                )
+        q = q.where(or_(*clauses))
+    agencies = [str(a).strip() for a in _as_list(filters.get("agency"))]
+    if agencies:
+        q = q.where(or_(*(AGENCIES.c.name.like("%" + _like_escape(a) + "%", escape="\\") for a in agencies)))
+    return q
+
+
+def _number(value: float | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def _batched(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _content(conn: Connection, ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, str]]]:
+    cells: dict[int, dict[str, Any]] = {i: {} for i in ids}
+    for vid, key, value in conn.execute(
+        select(CELLS.c.version_id, CELLS.c.key, CELLS.c.value).where(CELLS.c.version_id.in_(ids))
+    ):
+        cells[vid][key] = _number(value)
+    checks: dict[int, dict[str, str]] = {i: {} for i in ids}
+    for vid, name, verdict in conn.execute(
+        select(CHECKS.c.version_id, CHECKS.c.check, CHECKS.c.verdict).where(
+            and_(CHECKS.c.version_id.in_(ids), CHECKS.c.instance == REPORT_LEVEL)
+        )
+    ):
+        checks[vid][name] = verdict
+    return cells, checks
+
+
+def iter_records(conn: Connection, filters: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    rows = conn.execute(current_versions_query(filters)).all()
+    for batch in _batched(rows, BATCH):
+        cells, checks = _content(conn, [r.version_id for r in batch])
+        for r in batch:
+            yield {
+                "agency": r.agency,
+                "region_code": r.region_code,
+                "year": r.year,
+                "title": r.title,
+                "url": r.url,
+                "index_no": r.index_no,
+                "issuer": r.issuer,
+                "doc_no": r.doc_no,
+                "published": r.published_date.isoformat() if r.published_date else None,
+                "template": r.template,
+                "source": r.source,
+                "cells": dict(sorted(cells[r.version_id].items())),
+                "checks": dict(sorted(checks[r.version_id].items())),
+                "capture": r.capture,
+                "parser_version": r.parser_version,
+                "status": r.parse_status,
+                "message": r.parse_message or "",
+            }

@@ -1,0 +1,74 @@
+"""Shared fixtures: archive database URLs on a real SQLite file and a real PostgreSQL server.
+
+``db_url`` runs a test on both dialects. The PostgreSQL variant creates a fresh database per test
+(``nianbao_t_<uuid>``) through the ``test`` database on 127.0.0.1:5432 and drops it afterwards
+(WITH (FORCE)). If the server cannot be reached the test FAILS: CI must notice a missing service.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+PG_HOST = os.environ.get("NIANBAO_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("NIANBAO_TEST_PG_PORT", "5432"))
+PG_ADMIN_DB = os.environ.get("NIANBAO_TEST_PG_DB", "test")
+PG_USERS = [u for u in (os.environ.get("NIANBAO_TEST_PG_USER"), "postgres", "root") if u]
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _admin_connect() -> tuple[psycopg.Connection, str]:
+    errors = []
+    for user in PG_USERS:
+        try:
+            conn = psycopg.connect(
+                host=PG_HOST, port=PG_PORT, dbname=PG_ADMIN_DB, user=user, autocommit=True, connect_timeout=10
+            )
+            return conn, user
+        except psycopg.OperationalError as exc:
+            errors.append(f"{user}: {exc}")
+    pytest.fail(
+        f"PostgreSQL at {PG_HOST}:{PG_PORT}/{PG_ADMIN_DB} is not reachable ({'; '.join(errors)}); "
+        "start it with scripts/services",
+        pytrace=False,
+    )
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """SQLAlchemy URL of a fresh, empty PostgreSQL database, dropped after the test."""
+    admin, user = _admin_connect()
+    name = f"nianbao_t_{uuid.uuid4().hex[:16]}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{name}"
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """SQLAlchemy URL of a (not yet existing) SQLite archive file in tmp_path."""
+    return f"sqlite:///{tmp_path / 'archive.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The archive URL on each dialect in turn."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """/work/shared (beside the repo in CI): domain reference, seeds, samples."""
+    return SHARED
