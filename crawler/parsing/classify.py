@@ -141,6 +141,8 @@ def title_verdict(title: str | None) -> bool | None:
     """
     if not title or not title.strip():
         return None
+    if re.search(r"[，,。；;！]|^(?:根据|依据|按照|现将|现予|现公布)", title.strip()):
+        return None  # a sentence that mentions a report, not a title
     segments = [title, *(_SITE_SPLIT.split(title.strip()))] if _SITE_SPLIT.search(title) else [title]
     verdict: bool | None = None
     for seg in segments:
@@ -180,6 +182,8 @@ _BODY_MARKERS: tuple[re.Pattern[str], ...] = tuple(
         r"收费及减免",
         r"第二十条第[（(]",
         r"统计(?:期限|时限|期间|时间)",
+        r"本(?:年度)?(?:报告|年报)(?:是)?(?:根据|依据|由)",
+        r"政府信息公开条例",
     )
 )
 _DECOY_BODY = re.compile(r"年度报告格式》|报告格式的通知|关于印发《中华人民共和国政府信息公开工作年度报告格式")
@@ -191,8 +195,15 @@ def report_evidence(text: str) -> int:
     return sum(1 for p in _BODY_MARKERS if p.search(window))
 
 
-def classify_content(title: str | None, text: str) -> tuple[bool, str]:
-    """(is_report, reason). Positive evidence required; a decoy title overrides body evidence."""
+_WEAK_TITLE = re.compile(r"(?:19|20)\d{2}\s*(?:年度?)?\s*(?:年报|年度报告)")
+
+
+def classify_content(title: str | None, text: str, head_lines: list[str] | None = None) -> tuple[bool, str]:
+    """(is_report, reason). Positive evidence required; a decoy title overrides body evidence.
+
+    ``head_lines`` (the first lines of the page) may carry a weak title such as a flipbook's
+    "2020年报_审计局", which together with some report structure is enough.
+    """
     verdict = title_verdict(title)
     if verdict is False:
         return False, f"decoy title: {title!r} (not a 政府信息公开工作年度报告)"
@@ -205,5 +216,8 @@ def classify_content(title: str | None, text: str) -> tuple[bool, str]:
         return True, f"report structure in body ({score} markers)"
     if score >= 6:
         return True, f"report structure in body ({score} markers)"
+    weak = next((ln for ln in head_lines or () if len(ln) <= 60 and _WEAK_TITLE.search(ln)), None)
+    if weak and score >= 2 and title_verdict(weak) is not False:
+        return True, f"page header {weak!r} and report structure ({score} markers)"
     shown = (title or "").strip()[:60] or "no title"
     return False, f"no positive evidence of an annual report ({shown}; {score} structure markers)"

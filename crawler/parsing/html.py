@@ -16,10 +16,10 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from crawler.parsing.classify import classify_content, title_verdict
+from crawler.parsing.classify import classify_content
 from crawler.parsing.decoding import decode_html
 from crawler.parsing.dispatch import ParseLimits
-from crawler.parsing.metadata import agency_from_title, extract_metadata
+from crawler.parsing.metadata import extract_metadata
 from crawler.parsing.result import Decoded, Link, Metadata, ParseResult
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,6 @@ _SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
 _ATTACH_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|rtf|ofd|zip|rar|et)$", re.I)
 _ATTACH_QUERY = re.compile(r"(?:filename|file|fileName|name|path)=[^&]*\.(pdf|docx?|wps|xlsx?|rtf|ofd|zip)\b", re.I)
 _IMG_SKIP = re.compile(r"logo|icon|ico_|banner|share|print|close|dot\.|arrow|btn|button|qrcode|ewm|erweima|weixin|wx\.|loading|blank|spacer|gov_?jc|jiucuo|conac|police|beian|wza|wzjc|bg\.", re.I)
-_TITLE_SPLIT = re.compile(r"\s*(?:[_|｜]|——| - | — |-{2,})\s*")
-_ORG_TAIL = re.compile(r"(?:政府|机关|局|委|办|中心|镇|乡|街道|县|区|市|室|院|所|站|会|处|厅)$")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -182,39 +180,6 @@ def _meta_tags(root: lxml.html.HtmlElement) -> dict[str, str]:
         if name and content and name not in out:
             out[name] = content.strip()
     return out
-
-
-def _join_split_title(lines: list[str], i: int) -> str:
-    """'城口县人民政府机关' + '2020年政府信息公开工作年度报告' on two lines → one title."""
-    line = lines[i]
-    if i > 0 and agency_from_title(line) is None:
-        prev = lines[i - 1]
-        if len(prev) <= 30 and _ORG_TAIL.search(prev) and not re.search(r"[，,。:：|>＞/]", prev):
-            return prev + line
-    return line
-
-
-def choose_title(candidates: list[str | None], lines: list[str]) -> str | None:
-    """First report-shaped title among the candidates and the first lines; else the first candidate."""
-    cleaned: list[str] = []
-    for c in candidates:
-        if c and c.strip():
-            c = _SPACES.sub(" ", c).strip()
-            cleaned.append(c)
-            if _TITLE_SPLIT.search(c):
-                cleaned.extend(p for p in _TITLE_SPLIT.split(c) if p)
-    for c in cleaned:
-        if title_verdict(c) is True:
-            return c
-    for i, line in enumerate(lines[:60]):
-        if len(line) <= 80 and title_verdict(line) is True:
-            return _join_split_title(lines, i)
-        if len(line) <= 40 and i + 1 < len(lines) and title_verdict(line + lines[i + 1]) is True and len(lines[i + 1]) <= 40:
-            return line + lines[i + 1]
-    for c in cleaned:
-        if title_verdict(c) is False:
-            return c
-    return cleaned[0] if cleaned else None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -371,14 +336,12 @@ def parse_html(payload: bytes, url: str, headers: Mapping[str, str], limits: Par
 
     title_el = root.find(".//title")
     h1 = next((h.text_content() for h in root.iter("h1") if h.text_content().strip()), None)
-    title = choose_title(
-        [meta.get("articletitle"), h1, title_el.text_content() if title_el is not None else None],
-        page_lines if body_lines is page_lines else body_lines[:20] + page_lines[:80],
-    )
-    metadata = extract_metadata(page_lines, body_text, url, meta_tags=meta, title=title)
+    candidates = [h1, title_el.text_content() if title_el is not None else None]
+    title_lines = page_lines if body_lines is page_lines else body_lines[:20] + page_lines[:80]
+    metadata = extract_metadata(page_lines, body_text, url, meta_tags=meta, candidates=candidates, title_lines=title_lines)
 
     attachments, images = collect_links(root, container, url)
-    is_report, reason = classify_content(metadata.title, body_text)
+    is_report, reason = classify_content(metadata.title, body_text, page_lines[:40])
     if not is_report:
         res = ParseResult(status="not_report", message=reason)
         return _finish(res, metadata=metadata, decoded=decoded, source="html", attachments=attachments, images=images)
@@ -410,9 +373,8 @@ def parse_plain_text(payload: bytes, url: str, headers: Mapping[str, str], limit
         return ParseResult(status="error", message="empty text", source="text", encoding=decoded.encoding,
                            encoding_declared=decoded.declared, encoding_rule=decoded.rule)
     body_text = "\n".join(lines)
-    title = choose_title([], lines)
-    metadata = extract_metadata(lines, body_text, url, title=title)
-    is_report, reason = classify_content(metadata.title, body_text)
+    metadata = extract_metadata(lines, body_text, url)
+    is_report, reason = classify_content(metadata.title, body_text, lines[:40])
     if not is_report:
         res = ParseResult(status="not_report", message=reason)
     else:

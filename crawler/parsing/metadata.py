@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
+from crawler.parsing.classify import title_verdict
 from crawler.parsing.result import AgencyKind, Metadata
 
 # ------------------------------------------------------------------------------------------------
@@ -179,10 +180,18 @@ _PERIOD_YEAR = re.compile(
     r"统计(?:期限|时限|期间|时间|区间|周期|范围)?[^。\n]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
 )
 _SPAN_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|～|~)")
-_BODY_YEAR = re.compile(r"(?:^|\n)[^\n]{0,4}((?:19|20)\d{2})\s*年(?:度)?\s*[，,、]")
+_BODY_YEAR = re.compile(r"(?:^|\n)[^\n]{0,4}((?:19|20)\d{2})\s*年(?:度)?(?:以来)?\s*[，,、]")
 _BODY_AGENCY = re.compile(
-    r"(?:19|20)\d{2}\s*年(?:度)?\s*[，,]\s*([\u4e00-\u9fff（）()]{2,30}?(?:委员会|管理局|局|办公室|人民政府|政府|街道办事处|街道|镇|乡|中心|委))"
+    r"(?:19|20)\d{2}\s*年(?:度)?(?:以来)?\s*[，,]\s*([\u4e00-\u9fff（）()]{2,30}?(?:委员会|管理局|局|办公室|人民政府|政府|街道办事处|街道|镇|乡|中心|委))"
 )
+_BODY_PUBLISH = re.compile(
+    r"现(?:将|予)?公布([\u4e00-\u9fff（）()]{2,30}?)(?:(?:19|20)\d{2}\s*年(?:度)?)(?:的)?(?:政府|政务)?信息公开"
+)
+_BODY_COMPILER = re.compile(r"由([\u4e00-\u9fff（）()]{2,40}?)(?:负责)?(?:根据|依据|按照|编制|汇总|制作)")
+_INTERNAL_OFFICE = re.compile(
+    r"(?<=[政府镇乡道局委心])(?:党政综合办公室|党政办公室|党政综合办|党政办|综合办公室|信息公开工作领导小组办公室|政府信息公开办公室|信息公开办公室|信息公开办|政务公开办公室|政务公开办|办公室)$"
+)
+_NOT_AGENCY_START = ("我", "本", "全", "在", "按", "根", "为", "经", "各", "该", "对", "从")
 _SUMMARY_BODY = re.compile(r"汇总编制|基础上汇总|汇总[^。\n]{0,60}编制而成|汇总[^。\n]{0,40}(?:年度报告|年报)")
 
 
@@ -263,6 +272,68 @@ def agency_kind(agency: str | None, title: str | None, text: str) -> AgencyKind 
     return "other"
 
 
+def _agency_from_body(text: str) -> str | None:
+    """'现公布<单位>2020年…', 'YYYY年，<单位>…', '由<单位>编制' in the opening of the body."""
+    head = text[:6000]
+    for rx in (_BODY_PUBLISH, _BODY_AGENCY, _BODY_COMPILER):
+        m = rx.search(head)
+        if not m:
+            continue
+        name = m.group(1).strip("，,、 ")
+        if rx is _BODY_COMPILER:
+            name = _INTERNAL_OFFICE.sub("", name)
+        if name and not name.startswith(_NOT_AGENCY_START) and len(name) >= 2:
+            return name
+    return None
+
+
+# ------------------------------------------------------------------------------------------------
+# Title choice
+
+_TITLE_SPLIT = re.compile(r"\s*(?:[_|｜]|——| - | — |-{2,})\s*")
+_ORG_TAIL = re.compile(r"(?:政府|机关|局|委|办|中心|镇|乡|街道|县|区|市|室|院|所|站|会|处|厅|场)$")
+_LINE_LABEL = re.compile(r"^[\s\-•·*|]*(?:(?:信息|文件)?名[ \u3000]*称|标[ \u3000]*题)[ \u3000]*[:：|]?[ \u3000]*")
+
+
+def _report_segment(text: str) -> str | None:
+    """``text`` or its report-shaped segment ("Page 8 - <title>", "<title>_<site>")."""
+    if title_verdict(text) is not True:
+        return None
+    if _TITLE_SPLIT.search(text):
+        for seg in _TITLE_SPLIT.split(text):
+            if seg and title_verdict(seg) is True:
+                return seg.strip()
+    return text.strip()
+
+
+def choose_title(candidates: list[str | None], lines: list[str]) -> str | None:
+    """First report-shaped title among the candidates, then among the first lines; else a decoy
+    title (so the page is reported as what it is), else the first candidate.
+
+    A title split over two lines ("城口县人民政府机关" / "2020年政府信息公开工作年度报告") is joined.
+    """
+    cleaned = [re.sub(r"\s+", " ", c).strip() for c in candidates if c and c.strip()]
+    for c in cleaned:
+        seg = _report_segment(c)
+        if seg:
+            return seg
+    for i, raw in enumerate(lines[:60]):
+        line = _LINE_LABEL.sub("", raw)
+        if len(line) > 90:
+            continue
+        seg = _report_segment(line)
+        if seg:
+            if i > 0 and agency_from_title(seg) is None:
+                prev = lines[i - 1]
+                if len(prev) <= 30 and _ORG_TAIL.search(prev) and not re.search(r"[，,。:：|>＞/]", prev):
+                    return prev + seg
+            return seg
+    for c in cleaned:
+        if title_verdict(c) is False:
+            return c
+    return cleaned[0] if cleaned else None
+
+
 # ------------------------------------------------------------------------------------------------
 # Entry point
 
@@ -273,20 +344,26 @@ def extract_metadata(
     url: str = "",
     *,
     meta_tags: dict[str, str] | None = None,
-    title: str | None = None,
+    candidates: list[str | None] | None = None,
+    title_lines: list[str] | None = None,
 ) -> Metadata:
-    """Metadata from the page's text lines (tables as "a | b | c"), its ``<meta>`` tags and a title.
+    """Metadata from the page's text lines (tables as "a | b | c"), its ``<meta>`` tags and titles.
 
-    ``lines`` should be the lines where a metadata block can be (the page text before and around the
-    body); ``text`` is the body's visible text (agency/year/汇总 evidence); ``title`` the chosen
-    page title (see :func:`crawler.parsing.html.choose_title`), used before the block's 标题.
+    ``lines``: the lines where a metadata block can be (the page text). ``text``: the body's visible
+    text (agency/year/汇总 evidence). ``candidates``: title candidates after ``ArticleTitle`` and the
+    block's 标题/名称, in order (h1, <title>). ``title_lines``: lines to look for a title in
+    (default ``lines``).
     """
     meta_tags = meta_tags or {}
     found = scan_labels(lines)
     md = Metadata()
 
     _, block_title = _pick(found, "title")
-    md.title = _clean_value(title, 200) or _clean_value(meta_tags.get("articletitle"), 200) or _clean_value(block_title, 200)
+    title = choose_title(
+        [meta_tags.get("articletitle"), block_title, *(candidates or [])],
+        title_lines if title_lines is not None else lines,
+    )
+    md.title = _clean_value(title, 200)
 
     md.index_no = validate_index_no(found.get("索引号"))
     _, issuer = _pick(found, "issuer")
@@ -322,10 +399,7 @@ def extract_metadata(
     if not agency and md.issuer and not re.search(r"本网|本站|网站|网$|政府网|门户", md.issuer):
         agency = md.issuer
     if not agency:
-        m = _BODY_AGENCY.search(text[:6000])
-        agency = m.group(1) if m else None
-        if agency and agency.startswith(("我", "本", "全")):
-            agency = None
+        agency = _agency_from_body(text)
     md.agency = agency
     md.agency_kind = agency_kind(agency, md.title, text)
     return md
