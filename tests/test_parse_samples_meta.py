@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from parse_helpers import SAMPLES, SEEDS, as_pre_html, sample_path, sample_url
 
 from crawler.parsing import parse_document
-from parse_helpers import SAMPLES, SEEDS, as_pre_html, sample_path, sample_url
 
 D = dt.date
 # prefix: expected metadata fields (only the ones listed are checked); "report": is it a report?
