@@ -129,34 +129,35 @@ def pick_title(lines: list[str]) -> str | None:
 
 
 def infer_metadata(title: str | None, text: str) -> Metadata:
-    """Title, agency and report year of a file.
+    """Title, agency, agency kind and report year of a file.
 
-    Uses the page engineer's metadata helpers when they exist (one rule for pages and files);
-    otherwise a minimal inference: the year before "年" in the title, the agency as the title's
-    text before that year. A report from a detail page gets the page's metadata through ``combine``.
+    Uses the page parser's :func:`crawler.parsing.metadata.extract_metadata` (one rule for pages and
+    files; a file may even carry a 索引号 block); falls back to a minimal inference (the year before
+    "年" in the title, the agency as the title's text before it). A report that came from a detail
+    page gets the page's metadata anyway, through ``combine``.
     """
-    md = Metadata(title=title)
     try:
-        from crawler.parsing import metadata as page_md
+        import inspect
 
-        helper = getattr(page_md, "infer_agency_year", None) or getattr(page_md, "agency_and_year", None)
-    except ImportError:  # pragma: no cover - module always exists in the package
-        helper = None
-    if helper is not None and title:
-        try:
-            found = helper(title, text)
-            agency, year = (found[0], found[1]) if isinstance(found, tuple) else (None, None)
-            md.agency = agency
-            md.year = year
-        except Exception:  # a helper with another signature: fall back to ours
-            md.agency, md.year = None, None
-    if title and (md.year is None or md.agency is None):
+        from crawler.parsing.metadata import extract_metadata
+
+        params = inspect.signature(extract_metadata).parameters
+        lines = text.splitlines()[:80]
+        if "candidates" in params:
+            md = extract_metadata(lines, text, candidates=[title])
+        else:
+            md = extract_metadata(lines, text, title=title)
+        if md.title is None:
+            md.title = title
+        return md
+    except Exception:  # the helper is missing or failed on this text: keep the minimal inference
+        pass
+    md = Metadata(title=title)
+    if title:
         m = re.search(r"((?:19|20)\d\d)\s*年", title)
         if m:
-            md.year = md.year or int(m.group(1))
-            agency = title[: m.start()].strip(" ：:（(")
-            if agency and md.agency is None:
-                md.agency = agency
+            md.year = int(m.group(1))
+            md.agency = title[: m.start()].strip(" ：:（(") or None
     if md.year is None:
         m = re.search(r"统计期限自\s*((?:19|20)\d\d)\s*年", text)
         if m:
