@@ -1,0 +1,121 @@
+"""Concurrency: researchers read a SQLite archive while a crawl writes (WAL), and two processes
+storing the same payloads at the same time end up with one blob each (both dialects)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from storage_helpers import PORTAL, page, report
+
+from storage.archive import Archive
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _python(code: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_reader_not_blocked_by_open_write_transaction(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    with Archive.open(str(path)) as a:
+        a.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/1", "1"), parsed=report(year=2019))
+    # Another process opens a write transaction, writes a report, and holds the lock uncommitted.
+    writer = _python(f"""
+        import sys
+        from storage.db import create_archive_engine, resolve
+        from storage import writes as w
+        from storage_helpers import PORTAL, page, report
+        engine = create_archive_engine(resolve({str(path)!r}))
+        with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+            tx = conn.begin()
+            w.put_capture(conn, page("http://127.0.0.1/2", "2"), None, None)
+            agency = w.resolve_agency(conn, report().metadata, PORTAL)
+            w.resolve_report(conn, agency, 2020, "http://127.0.0.1/2")
+            print("locked", flush=True)
+            sys.stdin.readline()
+            tx.commit()
+        print("committed", flush=True)
+    """)
+    try:
+        assert writer.stdout is not None and writer.stdin is not None
+        assert writer.stdout.readline().strip() == "locked", writer.stderr.read() if writer.stderr else ""
+        with Archive.open(str(path), readonly=True) as reader:
+            stats = reader.stats()  # must not wait for the writer's lock
+            assert (stats["captures"], stats["reports"]) == (1, 1)
+            assert [r["year"] for r in reader.export_records()] == [2019]
+            writer.stdin.write("go\n")
+            writer.stdin.flush()
+            assert writer.stdout.readline().strip() == "committed"
+            assert reader.stats()["captures"] == 2  # new read transaction sees the commit
+    finally:
+        writer.kill() if writer.poll() is None else None
+        writer.wait(10)
+
+
+def test_reading_while_a_crawl_writes(tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    Archive.open(str(path)).close()
+    n = 150
+    writer = _python(f"""
+        from storage.archive import Archive
+        from storage_helpers import PORTAL, page, report
+        with Archive.open({str(path)!r}) as a:
+            print("start", flush=True)
+            for i in range({n}):
+                a.record_report(run_id=None, portal=PORTAL, page=page(f"http://127.0.0.1/{{i}}", f"p{{i}}"),
+                                parsed=report(agency=f"单位{{i}}"))
+        print("done", flush=True)
+    """)
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "start"
+    seen: list[int] = []
+    with Archive.open(str(path), readonly=True) as reader:
+        while writer.poll() is None:
+            records = list(reader.export_records())
+            # every record is complete: a reader never sees half of a report
+            assert all(len(r["cells"]) == len(report().cells) for r in records)
+            seen.append(len(records))
+            time.sleep(0.005)
+        assert writer.wait(60) == 0, writer.stderr.read() if writer.stderr else ""
+        assert len(list(reader.export_records())) == n
+    assert seen == sorted(seen)  # monotonic: committed data never disappears
+
+
+def test_two_processes_store_the_same_blobs(db_url: str) -> None:
+    Archive.open(db_url).close()
+    code = f"""
+        import sys
+        from storage.archive import Archive
+        from storage_helpers import page
+        sys.stdin.readline()
+        new = 0
+        with Archive.open({db_url!r}) as a:
+            for i in range(40):
+                ref = a.store_capture(page(f"http://127.0.0.1/{{i}}", ("shared payload %d " % i) * 50), None)
+                new += ref.new_blob
+        print(new, flush=True)
+    """
+    procs = [_python(code), _python(code)]
+    for p in procs:  # release both at once
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    outs = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        outs.append(int(out.strip()))
+    assert sum(outs) == 40  # each blob was new for exactly one of the two writers
+    with Archive.open(db_url) as a:
+        stats = a.stats()
+    assert (stats["blobs"], stats["captures"]) == (40, 80)
