@@ -59,8 +59,8 @@ _LABEL_RE = re.compile(
 )
 _LINE_START = re.compile(r"^[\s\-•·*|]*")
 
-# 索引号 (portals.md §3), searched inside a value so "索引号：xxx/2020-001 [打印]" still works.
-_INDEX_NO = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{8,18}(?:-[0-9A-Z]{1,2})?(?:-\d{1,2})?/\d{4}(?:\d{2})?-\d{3,7}(?!\d)")
+# 索引号 (portals.md §3; 7 leading chars allowed: "0142768-8/2022-00185" is a real one), searched inside a value.
+_INDEX_NO = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{7,18}(?:-[0-9A-Z]{1,2})?(?:-\d{1,2})?/\d{4}(?:\d{2})?-\d{3,7}(?!\d)")
 _ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 
 # ------------------------------------------------------------------------------------------------
