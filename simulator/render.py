@@ -378,7 +378,7 @@ class _Renderer:
             return str(v).translate(_FULLWIDTH)
         if style == 1 and abs(v) >= 1000:
             return f"{v:,}"
-        if style == 2 and key.startswith("t2.") and v >= 0:
+        if style == 2 and key.startswith("t2.") and col != "amount" and v >= 0:
             return f"{v}件"
         return str(v)
 
