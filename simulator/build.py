@@ -202,10 +202,12 @@ def add_report(world: World, p: Portal, a: Agency, year: int, rng: random.Random
     else:
         kind = "html_inline"
     has_tables = template != "pre2019"
+    blank_share = 0.9 if rng.random() < 0.25 else 0.0
+    # defects only in fully filled tables: with blanks, a broken sum is "not assessable", not a failure
+    defect = rng.choice(DEFECT_KEYS) if has_tables and not blank_share and rng.random() < 0.05 else None
     rep = Report(agency=a, year=year, template=template, title=_title(rng, a, year), published=published,
-                 index_no=index_no, issuer=issuer, doc_no=doc_no, source_kind=kind,
-                 blank_share=0.9 if rng.random() < 0.25 else 0.0,
-                 defect=rng.choice(DEFECT_KEYS) if has_tables and rng.random() < 0.04 else None, seed=world.seed)
+                 index_no=index_no, issuer=issuer, doc_no=doc_no, source_kind=kind, blank_share=blank_share,
+                 defect=defect, seed=world.seed)
     col = _column_for(p, a, year)
     item = p.add_item(Item(p.new_id(rng), "report", rep.title, published, col, report=rep, agency=a))
     if a.kind == "county_government":

@@ -123,7 +123,7 @@ class Site:
         blocks = [f'<div class="entry"><a href="{esc(self.column_url(p.xxgk))}">政府信息公开</a></div>']
         news = self.col_by_role("news")
         if news is not None:
-            lis = "".join(f'<li><a href="{esc(self.list_link(i))}">{esc(i.title)}</a></li>'
+            lis = "".join(f'<li><a href="{esc(self.item_url(i))}">{esc(i.title)}</a></li>'
                           for i in news.sorted_items()[:5])
             blocks.append(f'<div class="news"><h3>新闻动态</h3><ul>{lis}</ul></div>')
         quick = "".join(f'<li><a href="{esc(self.column_url(c))}">{esc(c.title)}</a></li>' for c in p.xxgk.children)
