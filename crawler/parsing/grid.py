@@ -94,7 +94,7 @@ def cell_text(el: object) -> str:
     Walks with lxml's iterative ``iterwalk``, so junk nesting cannot overflow the stack.
     """
     if len(el) == 0:  # type: ignore[arg-type]  # fast path: a plain <td>text</td>
-        raw = el.text or ""  # type: ignore[attr-defined]
+        return _INLINE_WS.sub(" ", (el.text or "").replace("\n", " ")).strip()  # type: ignore[attr-defined]
     else:
         parts: list[str] = []
         add = parts.append
@@ -102,18 +102,18 @@ def cell_text(el: object) -> str:
             tag = node.tag
             if not isinstance(tag, str):  # comment / processing instruction: only its tail is text
                 if node.tail:
-                    add(node.tail)
+                    add(node.tail.replace("\n", " "))
                 continue
             if event == "start":
                 if tag == "br" or tag in _BLOCK_TAGS:
                     add("\n")
                 if node.text:
-                    add(node.text)
+                    add(node.text.replace("\n", " "))  # a newline in the source is just a space
             else:
                 if tag in _BLOCK_TAGS:
                     add("\n")
                 if node.tail and node is not el:
-                    add(node.tail)
+                    add(node.tail.replace("\n", " "))
         raw = "".join(parts)
     if "\n" not in raw:
         return _INLINE_WS.sub(" ", raw).strip()

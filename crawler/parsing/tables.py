@@ -520,7 +520,8 @@ def _map_grid(grid: Grid, st: _State) -> None:
                 if st.block is not None:
                     st.text_header.setdefault(st.block, []).append(lab)
                 continue
-            if role == _T3COL and st.table == "t3" and not any(rv[0] == _T3ROW for rv in roles[1:2]):
+            if role == _T3COL and (st.table == "t3" or val not in ("other_org", "total")):
+                st.set_table("t3")  # 自然人/商业企业/... name 表三 whatever came before
                 header_hits += 1
                 continue
             if role == _T4GROUP:
