@@ -48,7 +48,7 @@ def test_fail_names_row_column_expected_found() -> None:
     v["t3.new_received.natural_person"] = 5
     v["t3.new_received.total"] = 5
     results = run_checks(cells_of(v), "v2019")
-    flow = [c for c in results if c.check == "t3_flow" and c.instance == "natural_person"][0]
+    flow = next(c for c in results if c.check == "t3_flow" and c.instance == "natural_person")
     assert flow.verdict == "fail"
     assert "natural_person" in flow.detail and "5" in flow.detail and "0" in flow.detail
     assert by_instance(results, "t3_flow")["commercial"] == "pass"
