@@ -106,8 +106,16 @@ def is_decoy_text(text: str) -> bool:
     return bool(DECOY_RE.search(text))
 
 
+_ENTRY_LABEL_RE = re.compile(
+    r"^(?:.{0,12}?)(?:政府)?(?:信息公开|政务公开|公开目录|信息公示)(?:目录|专栏|平台|网|栏目|专区)?$"
+    r"|^(?:政府)?(?:信息公开|政务公开)"
+)
+
+
 def is_entry_text(text: str) -> bool:
-    return bool(ENTRY_RE.search(text)) and not is_decoy_text(text) and len(text) <= 20
+    """A 信息公开 entry label ("政府信息公开", "部门和乡镇信息公开", "政务公开专栏"), not a headline."""
+    t = text.strip()
+    return len(t) <= 20 and not is_decoy_text(t) and bool(_ENTRY_LABEL_RE.search(t))
 
 
 def is_nianbao_text(text: str) -> bool:

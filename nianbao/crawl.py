@@ -93,6 +93,11 @@ def run_crawl(
         logging.root.removeHandler(handler)
     settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
     process = CrawlerProcess(settings)
+    # Scrapy leaves the root logger at NOTSET and filters in its handler, so every debug() call of
+    # pdfminer & co. builds a record only to drop it (a third of the crawl time on PDFs).
+    logging.root.setLevel(settings.get("LOG_LEVEL") or "INFO")
+    for noisy in ("pdfminer", "pdfplumber", "PIL", "charset_normalizer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, portals=portals)
     interrupted = False

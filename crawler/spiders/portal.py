@@ -218,6 +218,14 @@ class PortalSpider(scrapy.Spider):
         headers = _joined_headers(response)
         parsed = parse_document(body, response.url, headers, status=status)
         _stamp_encoding(fetched, parsed)
+        if status in (404, 410):
+            st.dead_links += 1
+            st.sample("dead_link", response.url)
+            if meta.get("start"):
+                self.note_error(portal.name, "start_url_failed", f"{response.url}: HTTP {status}")
+            if not cached:
+                yield CaptureItem(portal.name, fetched)
+            return
         if parsed.status == "blocked" or status in BLOCK_STATUSES:
             st.blocked += 1
             st.sample("blocked", response.url)
@@ -225,11 +233,7 @@ class PortalSpider(scrapy.Spider):
                 yield CaptureItem(portal.name, fetched)
             return
         if status >= 400:
-            if status in (404, 410):
-                st.dead_links += 1
-                st.sample("dead_link", response.url)
-            else:
-                self.note_error(portal.name, f"http_{status}", response.url)
+            self.note_error(portal.name, f"http_{status}", response.url)
             if meta.get("start"):
                 self.note_error(portal.name, "start_url_failed", f"{response.url}: HTTP {status}")
             if not cached:
@@ -240,17 +244,19 @@ class PortalSpider(scrapy.Spider):
             st.sample("parse_error", f"{response.url}: {parsed.message}")
             if meta.get("start"):
                 self.note_error(portal.name, "unparseable_start_page", f"{response.url}: {parsed.message}")
-        if parsed.is_report:
+        # A start page (a home page or column) is never a report unless it carries the tables:
+        # home pages announce new reports with report-like headlines.
+        if parsed.is_report and not (meta.get("start") and parsed.status not in ("ok", "partial")):
             if cached:
                 st.reports_unchanged += 1
             else:
                 yield from self._report(portal, fetched, parsed, response)
-            if parsed.status in ("ok", "partial") or meta["scope"] != "column":
+            if parsed.status in ("ok", "partial"):
                 return
             # A "report" without tables may be a list page the classifier took for one (its
             # links carry report titles): keep discovering from it so no list is lost.
             text = _decode(body, headers, parsed)
-            yield from self._discover(portal, response.url, text, meta)
+            yield from self._discover(portal, response.url, text, meta, from_report=True)
             return
         if not cached:
             yield CaptureItem(portal.name, fetched)
@@ -385,7 +391,9 @@ class PortalSpider(scrapy.Spider):
         return ReportItem(portal.name, state["page"], final, state["done"], parsed_from)
 
     # --- link discovery ------------------------------------------------------------------------
-    def _discover(self, portal: Portal, url: str, text: str, meta: dict[str, Any]) -> Iterator[Request]:
+    def _discover(
+        self, portal: Portal, url: str, text: str, meta: dict[str, Any], *, from_report: bool = False
+    ) -> Iterator[Request]:
         scope, root, depth = meta["scope"], meta["root"], meta["depth"]
         if scope == "outside" and (_page_is_column(text) or portal.matches_column(url)):
             scope, root = "column", d.column_root(url)
@@ -426,7 +434,7 @@ class PortalSpider(scrapy.Spider):
             if target in self.seen or target == url:
                 continue
             kind = d.file_kind(target)
-            if kind == "skip":
+            if kind == "skip" or (kind is not None and from_report):  # a report's files come with it
                 continue
             label = a.text
             decision = self._decide(portal, url, target, label, scope, root, listed, kind)
