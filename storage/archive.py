@@ -59,6 +59,7 @@ class Archive:
         self._engine = engine
         self.where = where  # printable location (no password)
         self.readonly = readonly
+        self._agency_cache: dict[tuple[str, str | None], tuple[int, str]] = {}
 
     # --- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -234,7 +235,7 @@ class Archive:
                 return RecordOutcome(report_id=None, version_id=None, change="not_report", capture_ids=capture_ids)
 
             url = page.final_url or page.url
-            agency_id = w.resolve_agency(conn, parsed.metadata, portal)
+            agency_id = w.resolve_agency(conn, parsed.metadata, portal, self._agency_cache)
             report_id = w.resolve_report(conn, agency_id, parsed.metadata.year, url)
             chash = w.content_hash(parsed)
             current = w.current_version(conn, report_id)
@@ -247,7 +248,14 @@ class Archive:
             if current is not None:
                 w.supersede(conn, int(current.id), now)
             version_id = w.insert_version(
-                conn, report_id=report_id, run_id=run_id, url=url, parsed=parsed, chash=chash, when=now
+                conn,
+                report_id=report_id,
+                version_no=int(current.version_no) + 1 if current is not None else 1,
+                run_id=run_id,
+                url=url,
+                parsed=parsed,
+                chash=chash,
+                when=now,
             )
             w.link_captures(conn, version_id, links)
             w.insert_content(conn, version_id, parsed)

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, and_, func, insert, select, update
+from sqlalchemy import Connection, Insert, Table, and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from crawler.parsing.result import Metadata, ParseResult
@@ -54,20 +54,108 @@ def insert_ignoring_conflict(conn: Connection, table: Table, index_elements: Seq
     return dialect_insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
 
 
+# --- prebuilt statements --------------------------------------------------------------------------
+# Built once: SQLAlchemy memoizes the cache key of a statement object, so reusing these saves most
+# of the per-call overhead (record_report runs ~10 statements per report).
+
+_BLOB_EXISTS = select(BLOBS.c.sha256).where(BLOBS.c.sha256 == bindparam("b_sha"))
+_CAPTURE_INSERT = insert(CAPTURES)
+_AGENCY_COLS = (AGENCIES.c.id, AGENCIES.c.kind)
+_AGENCY_BY_NAME = select(*_AGENCY_COLS).where(
+    AGENCIES.c.name == bindparam("a_name"), AGENCIES.c.region_code == bindparam("a_region")
+)
+_AGENCY_BY_NAME_NO_REGION = select(*_AGENCY_COLS).where(
+    AGENCIES.c.name == bindparam("a_name"), AGENCIES.c.region_code.is_(None)
+)
+_AGENCY_BY_ALIAS = (
+    select(*_AGENCY_COLS)
+    .join(ALIASES, ALIASES.c.agency_id == AGENCIES.c.id)
+    .where(ALIASES.c.alias == bindparam("a_name"), AGENCIES.c.region_code == bindparam("a_region"))
+    .order_by(AGENCIES.c.id)
+    .limit(1)
+)
+_AGENCY_BY_ALIAS_NO_REGION = (
+    select(*_AGENCY_COLS)
+    .join(ALIASES, ALIASES.c.agency_id == AGENCIES.c.id)
+    .where(ALIASES.c.alias == bindparam("a_name"), AGENCIES.c.region_code.is_(None))
+    .order_by(AGENCIES.c.id)
+    .limit(1)
+)
+_AGENCY_SET_KIND = update(AGENCIES).where(AGENCIES.c.id == bindparam("a_id")).values(kind=bindparam("a_kind"))
+_REPORT_BY_YEAR = select(REPORTS.c.id).where(
+    REPORTS.c.agency_id == bindparam("r_agency"), REPORTS.c.year == bindparam("r_year")
+)
+_REPORT_UNDATED = (
+    select(REPORTS.c.id)
+    .join(VERSIONS, and_(VERSIONS.c.report_id == REPORTS.c.id, VERSIONS.c.is_current))
+    .where(REPORTS.c.agency_id == bindparam("r_agency"), REPORTS.c.year.is_(None), VERSIONS.c.url == bindparam("r_url"))
+    .limit(1)
+)
+_REPORT_INSERT = insert(REPORTS)
+_CURRENT_VERSION = select(VERSIONS.c.id, VERSIONS.c.content_hash, VERSIONS.c.version_no).where(
+    VERSIONS.c.report_id == bindparam("v_report"), VERSIONS.c.is_current
+)
+_SUPERSEDE = (
+    update(VERSIONS)
+    .where(VERSIONS.c.id == bindparam("v_id"))
+    .values(is_current=False, superseded_at=bindparam("v_when"))
+)
+_VERSION_INSERT = insert(VERSIONS)
+
+_per_dialect: dict[tuple[str, str], Any] = {}
+
+
+def _upsert_stmt(conn: Connection, name: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING, built once per dialect."""
+    key = (conn.dialect.name, name)
+    stmt = _per_dialect.get(key)
+    if stmt is None:
+        if name == "blob":
+            stmt = insert_ignoring_conflict(conn, BLOBS, ["sha256"]).returning(BLOBS.c.sha256)
+        elif name == "agency":
+            stmt = insert_ignoring_conflict(conn, AGENCIES, ["name", "region_code"]).returning(AGENCIES.c.id)
+        elif name == "report":
+            stmt = insert_ignoring_conflict(conn, REPORTS, ["agency_id", "year"]).returning(REPORTS.c.id)
+        else:
+            raise KeyError(name)
+        _per_dialect[key] = stmt
+    return stmt
+
+
+def bulk_insert(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], *, conflict: Sequence[str] = ()
+) -> None:
+    """executemany straight to the driver: SQLAlchemy's per-row parameter processing costs more
+    than SQLite itself for ~200 cells per report. Only for plain scalar columns (no JSON)."""
+    if not rows:
+        return
+    key = (conn.dialect.name, f"bulk:{table.name}:{','.join(columns)}:{','.join(conflict)}")
+    sql = _per_dialect.get(key)
+    if sql is None:
+        quote = conn.dialect.identifier_preparer.quote
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join(mark for _ in columns)})"
+        )
+        if conflict:
+            sql += f" ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO NOTHING"
+        _per_dialect[key] = sql
+    conn.exec_driver_sql(sql, list(rows))
+
+
 # --- blobs and captures --------------------------------------------------------------------------
 
 
-def put_blob(conn: Connection, data: bytes) -> tuple[str, bool]:
+def put_blob(conn: Connection, data: bytes, codec: str = "zstd") -> tuple[str, bool]:
     """Store ``data`` once under its sha256. Returns (sha256, newly stored)."""
     sha = codecs.sha256_hex(data)
-    if conn.execute(select(BLOBS.c.sha256).where(BLOBS.c.sha256 == sha)).first() is not None:
+    if conn.execute(_BLOB_EXISTS, {"b_sha": sha}).first() is not None:
         return sha, False
-    codec, stored = codecs.compress(data)
-    stmt = insert_ignoring_conflict(conn, BLOBS, ["sha256"]).values(
-        sha256=sha, codec=codec, size=len(data), stored_size=len(stored), data=stored
-    )
+    codec, stored = codecs.compress(data, codec)
+    row = {"sha256": sha, "codec": codec, "size": len(data), "stored_size": len(stored), "data": stored}
     # RETURNING yields no row when a concurrent writer stored the same blob first.
-    return sha, conn.execute(stmt.returning(BLOBS.c.sha256)).first() is not None
+    return sha, conn.execute(_upsert_stmt(conn, "blob"), row).first() is not None
 
 
 def first_header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
@@ -80,7 +168,6 @@ def first_header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
 
 def put_capture(conn: Connection, response: FetchedResponse, run_id: int | None, portal: str | None) -> CaptureRef:
     sha, new_blob = put_blob(conn, response.body)
-    headers = [[str(k), str(v)] for k, v in response.response_headers]
     row = {
         "run_id": run_id,
         "portal": response.portal or portal,
@@ -90,7 +177,7 @@ def put_capture(conn: Connection, response: FetchedResponse, run_id: int | None,
         "method": response.method,
         "status": response.status,
         "request_headers": [[str(k), str(v)] for k, v in response.request_headers],
-        "response_headers": headers,
+        "response_headers": [[str(k), str(v)] for k, v in response.response_headers],
         "fetched_at": as_utc(response.fetched_at),
         "declared_encoding": response.declared_encoding,
         "detected_encoding": response.detected_encoding,
@@ -101,15 +188,13 @@ def put_capture(conn: Connection, response: FetchedResponse, run_id: int | None,
         "sha256": sha,
         "payload_size": len(response.body),
     }
-    capture_id = conn.execute(insert(CAPTURES).values(**row)).inserted_primary_key[0]  # type: ignore[index]
+    capture_id = conn.execute(_CAPTURE_INSERT, row).inserted_primary_key[0]  # type: ignore[index]
     return CaptureRef(id=int(capture_id), sha256=sha, new_blob=new_blob)
 
 
 # --- agencies and reports ------------------------------------------------------------------------
 
-
-def _region_clause(region_code: str | None) -> Any:
-    return AGENCIES.c.region_code.is_(None) if region_code is None else AGENCIES.c.region_code == region_code
+AgencyCache = dict[tuple[str, "str | None"], tuple[int, str]]
 
 
 def agency_name_for(md: Metadata, portal: PortalInfo | None) -> str:
@@ -120,26 +205,32 @@ def agency_name_for(md: Metadata, portal: PortalInfo | None) -> str:
     return f"{base}{UNKNOWN_AGENCY_SUFFIX}"
 
 
-def resolve_agency(conn: Connection, md: Metadata, portal: PortalInfo | None) -> int:
-    """The agency id for (name, portal region); matched by name, then alias; created if new."""
+def resolve_agency(
+    conn: Connection, md: Metadata, portal: PortalInfo | None, cache: AgencyCache | None = None
+) -> int:
+    """The agency id for (name, portal region); matched by name, then alias; created if new.
+
+    ``cache`` remembers agencies found by SELECT (i.e. committed earlier; agencies are never
+    deleted), never ones inserted by this transaction, which could still roll back.
+    """
     name = agency_name_for(md, portal)
     region = portal.region_code if portal is not None else None
     kind = md.agency_kind or "other"
-    found = conn.execute(
-        select(AGENCIES.c.id, AGENCIES.c.kind).where(AGENCIES.c.name == name, _region_clause(region))
-    ).first()
+    found = cache.get((name, region)) if cache is not None else None
     if found is None:
-        found = conn.execute(
-            select(AGENCIES.c.id, AGENCIES.c.kind)
-            .join(ALIASES, ALIASES.c.agency_id == AGENCIES.c.id)
-            .where(ALIASES.c.alias == name, _region_clause(region))
-            .order_by(AGENCIES.c.id)
-            .limit(1)
-        ).first()
+        params = {"a_name": name, "a_region": region}
+        by_name, by_alias = (
+            (_AGENCY_BY_NAME, _AGENCY_BY_ALIAS) if region is not None else (_AGENCY_BY_NAME_NO_REGION, _AGENCY_BY_ALIAS_NO_REGION)
+        )
+        row = conn.execute(by_name, params).first() or conn.execute(by_alias, params).first()
+        if row is not None:
+            found = (int(row.id), row.kind)
+            if cache is not None:
+                cache[(name, region)] = found
     if found is not None:
-        if found.kind == "other" and kind != "other":
-            conn.execute(update(AGENCIES).where(AGENCIES.c.id == found.id).values(kind=kind))
-        return int(found.id)
+        if found[1] == "other" and kind != "other":
+            conn.execute(_AGENCY_SET_KIND, {"a_id": found[0], "a_kind": kind})
+        return found[0]
     values = {
         "name": name,
         "kind": kind,
@@ -148,31 +239,29 @@ def resolve_agency(conn: Connection, md: Metadata, portal: PortalInfo | None) ->
         "county": portal.county if portal else None,
         "region_code": region,
     }
-    conn.execute(insert_ignoring_conflict(conn, AGENCIES, ["name", "region_code"]).values(**values))
-    return int(
-        conn.execute(
-            select(AGENCIES.c.id).where(AGENCIES.c.name == name, _region_clause(region)).order_by(AGENCIES.c.id)
-        ).scalars().first()  # type: ignore[arg-type]
-    )
+    new_id = conn.execute(_upsert_stmt(conn, "agency"), values).scalar()
+    if new_id is not None:
+        return int(new_id)
+    # a concurrent writer created it first
+    by_name = _AGENCY_BY_NAME if region is not None else _AGENCY_BY_NAME_NO_REGION
+    return int(conn.execute(by_name, {"a_name": name, "a_region": region}).first().id)  # type: ignore[union-attr]
 
 
 def resolve_report(conn: Connection, agency_id: int, year: int | None, url: str) -> int:
     """The report id for (agency, year). A report of unknown year is told apart by its URL, so two
     undated reports of one agency do not overwrite each other as "versions"."""
     if year is None:
-        found = conn.execute(
-            select(REPORTS.c.id)
-            .join(VERSIONS, and_(VERSIONS.c.report_id == REPORTS.c.id, VERSIONS.c.is_current))
-            .where(REPORTS.c.agency_id == agency_id, REPORTS.c.year.is_(None), VERSIONS.c.url == url)
-            .limit(1)
-        ).scalar()
+        found = conn.execute(_REPORT_UNDATED, {"r_agency": agency_id, "r_url": url}).scalar()
         if found is not None:
             return int(found)
-        return int(conn.execute(insert(REPORTS).values(agency_id=agency_id, year=None)).inserted_primary_key[0])  # type: ignore[index]
-    conn.execute(insert_ignoring_conflict(conn, REPORTS, ["agency_id", "year"]).values(agency_id=agency_id, year=year))
-    return int(
-        conn.execute(select(REPORTS.c.id).where(REPORTS.c.agency_id == agency_id, REPORTS.c.year == year)).scalar_one()
-    )
+        return int(conn.execute(_REPORT_INSERT, {"agency_id": agency_id, "year": None}).inserted_primary_key[0])  # type: ignore[index]
+    found = conn.execute(_REPORT_BY_YEAR, {"r_agency": agency_id, "r_year": year}).scalar()
+    if found is not None:
+        return int(found)
+    new_id = conn.execute(_upsert_stmt(conn, "report"), {"agency_id": agency_id, "year": year}).scalar()
+    if new_id is not None:
+        return int(new_id)
+    return int(conn.execute(_REPORT_BY_YEAR, {"r_agency": agency_id, "r_year": year}).scalar_one())
 
 
 # --- versions --------------------------------------------------------------------------------------
@@ -185,56 +274,46 @@ def _num(value: int | float | None) -> float | None:
 def content_hash(parsed: ParseResult) -> str:
     """Hash of what a researcher sees (metadata + cells + template + source) for change detection.
     The parser version, encodings and links are deliberately left out: re-fetching or re-parsing
-    an unchanged report must not create a new version."""
+    an unchanged report must not create a new version. Values are compared as floats (20 == 20.0).
+    Cells are framed with ASCII separators rather than JSON: ~200 cells per report, hashed per call."""
     md = parsed.metadata
-    doc = {
-        "metadata": {
-            "title": md.title,
-            "index_no": md.index_no,
-            "issuer": md.issuer,
-            "doc_no": md.doc_no,
-            "written": md.written.isoformat() if md.written else None,
-            "published": md.published.isoformat() if md.published else None,
-            "category": md.category,
-            "agency": md.agency,
-            "agency_kind": md.agency_kind,
-            "year": md.year,
-        },
-        "template": parsed.template,
-        "source": parsed.source,
-        "cells": {k: [_num(c.value), c.raw] for k, c in sorted(parsed.cells.items())},
-    }
-    blob = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    head = json.dumps(
+        [
+            md.title, md.index_no, md.issuer, md.doc_no,
+            md.written.isoformat() if md.written else None,
+            md.published.isoformat() if md.published else None,
+            md.category, md.agency, md.agency_kind, md.year, parsed.template, parsed.source,
+        ],
+        ensure_ascii=False,
+    )
+    cells = "\x1e".join(f"{k}\x1f{_num(c.value)!r}\x1f{c.raw}" for k, c in sorted(parsed.cells.items()))
+    return hashlib.sha256(f"{head}\x1d{cells}".encode()).hexdigest()
 
 
 def current_version(conn: Connection, report_id: int) -> Any:
-    return conn.execute(
-        select(VERSIONS.c.id, VERSIONS.c.content_hash).where(
-            VERSIONS.c.report_id == report_id, VERSIONS.c.is_current
-        )
-    ).first()
+    """(id, content_hash, version_no) of the report's current version, or None."""
+    return conn.execute(_CURRENT_VERSION, {"v_report": report_id}).first()
 
 
 def supersede(conn: Connection, version_id: int, when: dt.datetime) -> None:
-    conn.execute(update(VERSIONS).where(VERSIONS.c.id == version_id).values(is_current=False, superseded_at=when))
+    conn.execute(_SUPERSEDE, {"v_id": version_id, "v_when": when})
 
 
 def insert_version(
     conn: Connection,
     *,
     report_id: int,
+    version_no: int,
     run_id: int | None,
     url: str,
     parsed: ParseResult,
     chash: str,
     when: dt.datetime,
 ) -> int:
-    last = conn.execute(select(func.max(VERSIONS.c.version_no)).where(VERSIONS.c.report_id == report_id)).scalar()
     md = parsed.metadata
     row = {
         "report_id": report_id,
-        "version_no": (last or 0) + 1,
+        "version_no": version_no,
         "is_current": True,
         "created_at": when,
         "run_id": run_id,
@@ -252,29 +331,31 @@ def insert_version(
         "parse_status": parsed.status,
         "parse_message": parsed.message or None,
         "content_hash": chash,
+        "superseded_at": None,
     }
-    return int(conn.execute(insert(VERSIONS).values(**row)).inserted_primary_key[0])  # type: ignore[index]
+    return int(conn.execute(_VERSION_INSERT, row).inserted_primary_key[0])  # type: ignore[index]
 
 
 def link_captures(conn: Connection, version_id: int, links: Sequence[tuple[int, str, bool]]) -> None:
     """links: (capture_id, role, parsed_from)."""
-    if not links:
-        return
-    rows = [{"version_id": version_id, "capture_id": cid, "role": role, "parsed_from": pf} for cid, role, pf in links]
-    conn.execute(insert_ignoring_conflict(conn, VERSION_CAPTURES, ["version_id", "capture_id"]), rows)
+    bulk_insert(
+        conn,
+        VERSION_CAPTURES,
+        ("version_id", "capture_id", "role", "parsed_from"),
+        [(version_id, cid, role, bool(pf)) for cid, role, pf in links],
+        conflict=("version_id", "capture_id"),
+    )
 
 
 def insert_content(conn: Connection, version_id: int, parsed: ParseResult) -> None:
     """Cells, checks (per instance + one report-level '*' row per check) and sections, bulk."""
-    if parsed.cells:
-        conn.execute(
-            insert(CELLS),
-            [
-                {"version_id": version_id, "key": k, "value": _num(c.value), "raw": c.raw}
-                for k, c in parsed.cells.items()
-            ],
-        )
-    check_rows: list[dict[str, Any]] = []
+    bulk_insert(
+        conn,
+        CELLS,
+        ("version_id", "key", "value", "raw"),
+        [(version_id, k, _num(c.value), c.raw) for k, c in parsed.cells.items()],
+    )
+    check_rows: list[tuple[Any, ...]] = []
     seen: set[tuple[str, str]] = set()
     for c in parsed.checks:
         instance = c.instance if c.instance != REPORT_LEVEL else "report"
@@ -283,16 +364,10 @@ def insert_content(conn: Connection, version_id: int, parsed: ParseResult) -> No
             n += 1
             instance = f"{base}#{n}"
         seen.add((c.check, instance))
-        check_rows.append(
-            {"version_id": version_id, "check": c.check, "instance": instance, "verdict": c.verdict, "detail": c.detail}
-        )
+        check_rows.append((version_id, c.check, instance, c.verdict, c.detail))
     for name, verdict in parsed.verdicts.items():
-        check_rows.append(
-            {"version_id": version_id, "check": name, "instance": REPORT_LEVEL, "verdict": verdict, "detail": None}
-        )
-    if check_rows:
-        conn.execute(insert(CHECKS), check_rows)
-    if parsed.sections:
-        conn.execute(
-            insert(SECTIONS), [{"version_id": version_id, "key": k, "text": t} for k, t in parsed.sections.items()]
-        )
+        check_rows.append((version_id, name, REPORT_LEVEL, verdict, None))
+    bulk_insert(conn, CHECKS, ("version_id", "check", "instance", "verdict", "detail"), check_rows)
+    bulk_insert(
+        conn, SECTIONS, ("version_id", "key", "text"), [(version_id, k, t) for k, t in parsed.sections.items()]
+    )
