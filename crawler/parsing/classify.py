@@ -206,12 +206,12 @@ def classify_content(title: str | None, text: str, head_lines: list[str] | None 
     """
     verdict = title_verdict(title)
     if verdict is False:
-        return False, f"decoy title: {title!r} (not a 政府信息公开工作年度报告)"
+        return False, f"decoy title: {title[:80]!r} (not a 政府信息公开工作年度报告)"
     if _DECOY_BODY.search(text[:20_000]):
         return False, "the national report-format notice (国办公开办函), not a report"
     score = report_evidence(text)
     if verdict is True:
-        return True, f"report title: {title!r}"
+        return True, f"report title: {title[:80]!r}"
     if score >= 4 and ("年度报告" in text[:50_000] or "年报" in text[:50_000]):
         return True, f"report structure in body ({score} markers)"
     if score >= 6:
@@ -219,5 +219,5 @@ def classify_content(title: str | None, text: str, head_lines: list[str] | None 
     weak = next((ln for ln in head_lines or () if len(ln) <= 60 and _WEAK_TITLE.search(ln)), None)
     if weak and score >= 2 and title_verdict(weak) is not False:
         return True, f"page header {weak!r} and report structure ({score} markers)"
-    shown = (title or "").strip()[:60] or "no title"
+    shown = repr((title or "").strip()[:60]) if title else "no title"
     return False, f"no positive evidence of an annual report ({shown}; {score} structure markers)"

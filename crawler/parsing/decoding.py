@@ -111,7 +111,31 @@ def _try_declared(payload: bytes, label: str) -> str | None:
     except (UnicodeDecodeError, LookupError):
         if codec == "gb18030" and _mostly_decodes(payload, codec):
             return payload.decode(codec, "replace")  # a few broken bytes in a long GBK page
+        if codec == "utf-8" and not _decodes(payload, "gb18030") and _mostly_utf8(payload):
+            return decode_mixed(payload)  # declared UTF-8, mostly UTF-8, some GBK fragments
         return None
+
+
+def _gb_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """UTF-8 error handler: bytes that are not UTF-8 are tried as one GB18030 character."""
+    assert isinstance(exc, UnicodeDecodeError)
+    obj, start = exc.object, exc.start
+    for width in (2, 4):
+        chunk = obj[start : start + width]
+        if len(chunk) == width and chunk[0] >= 0x81:
+            try:
+                return chunk.decode("gb18030"), start + width
+            except UnicodeDecodeError:
+                continue
+    return "\ufffd", start + 1
+
+
+codecs.register_error("nianbao-gb-fallback", _gb_fallback)
+
+
+def decode_mixed(payload: bytes) -> str:
+    """UTF-8 with GB18030 for the stretches that are not UTF-8 (a UTF-8 template around pasted GBK)."""
+    return payload.decode("utf-8", "nianbao-gb-fallback")
 
 
 def _decodes(payload: bytes, codec: str) -> bool:
@@ -120,6 +144,15 @@ def _decodes(payload: bytes, codec: str) -> bool:
         return True
     except UnicodeDecodeError:
         return False
+
+
+def _mostly_utf8(payload: bytes) -> bool:
+    """More than half of the non-ASCII bytes form valid UTF-8 sequences."""
+    high = sum(1 for b in payload[:200_000] if b >= 0x80)
+    if not high:
+        return True
+    bad = payload[:200_000].decode("utf-8", "replace").count("\ufffd")
+    return bad * 2 < high
 
 
 def _mostly_decodes(payload: bytes, codec: str) -> bool:
@@ -136,6 +169,8 @@ def _detect(payload: bytes, declared: str | None) -> Decoded:
         return Decoded(payload.decode("utf-8"), "utf-8", declared, "detected")
     if _decodes(payload, "gb18030"):
         return Decoded(payload.decode("gb18030"), "gb18030", declared, "detected")
+    if _mostly_utf8(payload):
+        return Decoded(decode_mixed(payload), "utf-8", declared, "detected")
     codec = _normalizer_guess(payload)
     if codec:
         return Decoded(payload.decode(codec, "replace"), codec, declared, "detected")

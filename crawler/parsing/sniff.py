@@ -143,8 +143,8 @@ def _looks_textual(head: bytes) -> bool:
     try:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(head).best()
-        return best is not None and best.chaos < 0.3
+        best = from_bytes(head, cp_isolation=["utf_8", "gb18030", "big5", "utf_16"]).best()
+        return best is not None and best.chaos < 0.2
     except Exception:  # pragma: no cover - detector failure means "not text"
         return False
 
