@@ -14,7 +14,9 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PDF_DIR = SHARED / "samples" / "pdf"
 
 
-def make_spec(template: str = "v2021", cells: dict[str, int | float | None] | None = None, seed: int = 0) -> ReportSpec:
+def make_spec(
+    template: str = "v2021", cells: dict[str, int | float | None] | None = None, seed: int = 0
+) -> ReportSpec:
     """A report spec; without ``cells``, every key of the template gets a random count."""
     if cells is None:
         rnd = random.Random(seed)

@@ -60,8 +60,14 @@ def _parse(source: Source, payload: bytes, limits: ParseLimits) -> ParseResult:
     if source == "xls":
         from crawler.parsing.attachments.xlsx import parse_xls
 
-        text, grids, title = parse_xls(payload, limits)
-        return finish(text=text, grids=grids, title=title, source="xls")
+        try:
+            text, grids, title = parse_xls(payload, limits)
+        except AttachmentError:
+            if "WordDocument".encode("utf-16-le") not in payload[: 4 << 20]:
+                raise
+            source = "doc"  # an OLE file with a Word stream that was taken for a workbook
+        else:
+            return finish(text=text, grids=grids, title=title, source="xls")
     if source in ("doc", "wps"):
         from crawler.parsing.attachments.doc import parse_doc
 

@@ -62,12 +62,15 @@ def parse_pdf(payload: bytes, limits: ParseLimits) -> tuple[str, list[Grid], str
         ) from exc
     except PSException as exc:
         raise AttachmentError("error", f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
-    except Exception as exc:
-        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise AttachmentError(
-                "error", f"encrypted PDF: cannot be opened without a password ({exc})"
-            ) from exc
-        raise AttachmentError("error", f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # pdfplumber wraps pdfminer's errors: look at what is inside
+        inner = [exc, *exc.args, exc.__cause__, exc.__context__]
+        names = " ".join(type(e).__name__ for e in inner if isinstance(e, BaseException))
+        if "Password" in names or "Encrypt" in names:
+            raise AttachmentError("error", "encrypted PDF: cannot be opened without a password") from exc
+        detail = next(
+            (f"{type(e).__name__}: {e}" for e in inner[1:] if isinstance(e, BaseException)), str(exc)
+        )
+        raise AttachmentError("error", f"corrupt PDF: {type(exc).__name__} ({detail})") from exc
     with pdf:
         try:
             total = _page_count(pdf)
