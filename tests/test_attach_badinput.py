@@ -218,7 +218,7 @@ def test_doc_through_libreoffice_keeps_tables(doc_bytes: bytes) -> None:
     assert docx is not None
     from crawler.parsing.attachments.docx import parse_docx
 
-    text, grids, title = parse_docx(docx, ParseLimits())
+    _text, grids, title = parse_docx(docx, ParseLimits())
     assert title == "示例县统计局2022年政府信息公开工作年度报告"
     t3 = next(g for g in grids if any("申请人情况" in c.text for c in g.rows[0]))
     assert (t3.n_rows, t3.n_cols) == (26, 10)
@@ -242,7 +242,7 @@ def test_doc_with_antiword_only_gives_text(
     monkeypatch.setenv("PATH", str(tmp_path))
     from crawler.parsing.attachments.doc import parse_doc
 
-    text, grids, title, converter = parse_doc(doc_bytes, "doc", ParseLimits())
+    text, grids, _title, converter = parse_doc(doc_bytes, "doc", ParseLimits())
     assert converter == "antiword"
     assert grids == []
     assert "三、收到和处理政府信息公开申请情况" in text

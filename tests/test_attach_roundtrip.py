@@ -83,10 +83,7 @@ def _cells_strategy(template: str):
 
 def _roundtrip(kind: str, template: str, cells: dict) -> None:
     spec = make_spec(template, cells=cells)
-    if kind == "pdf-unruled":
-        payload = render_pdf(spec, ruled=False)
-    else:
-        payload = RENDER[kind](spec)
+    payload = render_pdf(spec, ruled=False) if kind == "pdf-unruled" else RENDER[kind](spec)
     result = parse_document(payload, f"http://127.0.0.1/report.{kind.split('-')[0]}")
     if result.status == "error" and "NotImplementedError" in result.message:
         pytest.skip("build_report (tables engineer) not implemented yet")
