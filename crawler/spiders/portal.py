@@ -15,7 +15,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -244,9 +244,15 @@ class PortalSpider(scrapy.Spider):
             st.sample("parse_error", f"{response.url}: {parsed.message}")
             if meta.get("start"):
                 self.note_error(portal.name, "unparseable_start_page", f"{response.url}: {parsed.message}")
-        # A start page (a home page or column) is never a report unless it carries the tables:
-        # home pages announce new reports with report-like headlines.
-        if parsed.is_report and not (meta.get("start") and parsed.status not in ("ok", "partial")):
+        # A page without tables is not taken for a report when it is a start page (home pages
+        # announce new reports with report-like headlines) or titles itself as the 年报 column
+        # (a list whose first link carries a report title).
+        text: str | None = None
+        if parsed.is_report and parsed.status not in ("ok", "partial"):
+            text = _decode(body, headers, parsed)
+            if meta.get("start") or _title_is_column(text):
+                parsed = replace(parsed, status="not_report", message="list or start page (crawler): " + parsed.message)
+        if parsed.is_report:
             if cached:
                 st.reports_unchanged += 1
             else:
@@ -255,14 +261,14 @@ class PortalSpider(scrapy.Spider):
                 return
             # A "report" without tables may be a list page the classifier took for one (its
             # links carry report titles): keep discovering from it so no list is lost.
-            text = _decode(body, headers, parsed)
+            text = text if text is not None else _decode(body, headers, parsed)
             yield from self._discover(portal, response.url, text, meta, from_report=True)
             return
         if not cached:
             yield CaptureItem(portal.name, fetched)
         if parsed.status == "error" and not _looks_like_html(body):
             return
-        text = _decode(body, headers, parsed)
+        text = text if text is not None else _decode(body, headers, parsed)
         yield from self._discover(portal, response.url, text, meta)
 
     def parse_hanweb(self, response: Response) -> Iterator[Any]:
@@ -674,6 +680,15 @@ def _page_is_column(text: str) -> bool:
             if d.is_nianbao_text(first) and len(first) <= 20:
                 return True
     return False
+
+
+def _title_is_column(text: str) -> bool:
+    """The <title> names the 年报 column itself ("政府信息公开年报_XX县人民政府"), not one report."""
+    m = _TITLE_RE.search(text[:20_000])
+    if not m:
+        return False
+    first = re.split(r"[-_|—–]", " ".join(m[1].split()))[0].strip()
+    return len(first) <= 12 and d.is_nianbao_text(first) and not re.search(r"\d{4}", first)
 
 
 def _failure_kind(exc: BaseException) -> str:
