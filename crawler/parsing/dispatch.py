@@ -53,8 +53,19 @@ def parse_document(
     except Exception as exc:  # the contract: nothing escapes, the reason is recorded
         log.exception("parser crashed on %s", url)
         result = ParseResult(status="error", message=f"parser error: {type(exc).__name__}: {exc}")
+    if result.status != "ok" and not result.message:  # the contract: every non-ok status says why
+        result.message = _DEFAULT_MESSAGES.get(result.status, result.status)
     result.parser_version = PARSER_VERSION
     return result
+
+
+_DEFAULT_MESSAGES = {
+    "no_tables": "no recognisable statistical tables (tables 二/三/四 not found)",
+    "partial": "some tables or cells could not be mapped",
+    "unparsed": "unparsed: the document could not be parsed",
+    "not_report": "not a 政府信息公开工作年度报告",
+    "error": "broken payload",
+}
 
 
 def _parse(payload: bytes, url: str, headers: dict[str, str], status: int, limits: ParseLimits) -> ParseResult:

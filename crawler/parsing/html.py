@@ -339,6 +339,13 @@ def _grids(container: etree._Element, limits: ParseLimits) -> tuple[list, str]:
         return [], "tables too deeply nested; ignored"
 
 
+_DEFAULT_MESSAGES = {
+    "no_tables": "a report without recognisable statistical tables (tables 二/三/四 not found)",
+    "partial": "a report with some tables or cells that could not be mapped",
+    "unparsed": "a report that could not be parsed",
+}
+
+
 def _finish(
     result: ParseResult,
     *,
@@ -354,6 +361,8 @@ def _finish(
         if getattr(metadata, name) is None and getattr(md, name, None) is not None:
             setattr(metadata, name, getattr(md, name))
     result.metadata = metadata
+    if result.status != "ok" and not result.message:
+        result.message = _DEFAULT_MESSAGES.get(result.status, result.status)
     result.source = source  # type: ignore[assignment]
     result.encoding = decoded.encoding
     result.encoding_declared = decoded.declared
