@@ -262,6 +262,21 @@ class Archive:
             change = "new" if current is None else "changed"
             return RecordOutcome(report_id=report_id, version_id=version_id, change=change, capture_ids=capture_ids)
 
+    def add_agency_alias(self, name: str, region_code: str | None, alias: str) -> bool:
+        """Record that ``alias`` (e.g. 山阳县政府) names the agency ``name`` (山阳县人民政府) in a region,
+        so reports found under the alias file under the same agency. False if the agency is unknown."""
+        from storage.writes import AGENCIES, ALIASES, insert_ignoring_conflict
+
+        region = AGENCIES.c.region_code.is_(None) if region_code is None else AGENCIES.c.region_code == region_code
+        with self._write() as conn:
+            agency_id = conn.execute(select(AGENCIES.c.id).where(AGENCIES.c.name == name, region)).scalar()
+            if agency_id is None:
+                return False
+            conn.execute(
+                insert_ignoring_conflict(conn, ALIASES, ["agency_id", "alias"]).values(agency_id=agency_id, alias=alias)
+            )
+            return True
+
     def report_history(self, report_id: int) -> list[dict[str, Any]]:
         """Every version of a report, oldest first (version_no, is_current, created_at, superseded_at, ...)."""
         from storage.writes import VERSIONS

@@ -72,21 +72,31 @@ def refuse_newer(revisions: tuple[str, ...], where: str) -> None:
         )
 
 
+MIGRATION_LOCK_ID = 0x6E69616E62616F  # "nianbao": PostgreSQL advisory lock serialising migrations
+
+
+def _serialise(conn: Connection) -> None:
+    """Two processes opening a fresh archive at once must not both run 0001. SQLite already holds
+    the write lock (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
+
+
+def _run(engine: Engine, where: str, action: str, revision: str) -> None:
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+        _serialise(conn)
+        # read the stamp under the lock: another process may have migrated meanwhile
+        refuse_newer(current_revisions(conn), where)
+        getattr(command, action)(alembic_config(conn), revision)
+
+
 def upgrade(engine: Engine, revision: str = "head", *, where: str = "") -> None:
     """Create or upgrade the schema on ``engine`` in one transaction (SQLite: BEGIN IMMEDIATE)."""
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
-        refuse_newer(current_revisions(conn), where)
-        conn.rollback()
-        with conn.begin():
-            command.upgrade(alembic_config(conn), revision)
+    _run(engine, where, "upgrade", revision)
 
 
 def downgrade(engine: Engine, revision: str, *, where: str = "") -> None:
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
-        refuse_newer(current_revisions(conn), where)
-        conn.rollback()
-        with conn.begin():
-            command.downgrade(alembic_config(conn), revision)
+    _run(engine, where, "downgrade", revision)
 
 
 def run_db_command(args: argparse.Namespace) -> int:

@@ -234,3 +234,30 @@ def test_export_filters(archive: Archive) -> None:
     assert agencies(agency="%") == []  # LIKE wildcards are literal
     with pytest.raises(TypeError, match="unknown export filter"):
         archive.export_records(county="x")
+
+
+def test_agency_alias_files_reports_under_one_agency(archive: Archive) -> None:
+    first = archive.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/a1", "a1"),
+                                  parsed=report(year=2020))
+    assert archive.add_agency_alias("山阳县人民政府", "611024", "山阳县政府") is True
+    assert archive.add_agency_alias("不存在的单位", "611024", "x") is False
+    second = archive.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/a2", "a2"),
+                                   parsed=report(agency="山阳县政府", year=2020, new_received=99))
+    assert second.report_id == first.report_id and second.change == "changed"
+    assert archive.stats()["agencies"] == 1
+    # the alias only applies within its region
+    other = archive.record_report(run_id=None, portal=OTHER_PORTAL, page=page("http://127.0.0.1/a3", "a3"),
+                                  parsed=report(agency="山阳县政府", year=2020))
+    assert other.report_id != first.report_id and archive.stats()["agencies"] == 2
+
+
+def test_agency_kind_filled_in_later(archive: Archive) -> None:
+    archive.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/k1", "k1"),
+                          parsed=report(year=2019, kind=None))
+    archive.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/k2", "k2"),
+                          parsed=report(year=2020, kind="county_government"))
+    from sqlalchemy import text
+
+    with archive._read() as conn:
+        kinds = conn.execute(text("SELECT kind FROM agencies")).scalars().all()
+    assert kinds == ["county_government"]

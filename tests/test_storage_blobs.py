@@ -38,8 +38,8 @@ def test_unknown_codec_rejected() -> None:
 
 
 def test_codec_recorded_per_blob_and_mixed_codecs_read_back(db_url: str) -> None:
-    gz = "gzip payload ".encode() * 300
-    zs = "zstd payload ".encode() * 300
+    gz = b"gzip payload " * 300
+    zs = b"zstd payload " * 300
     with Archive.open(db_url) as a:
         with a._write() as conn:
             writes.put_blob(conn, gz, codec="gzip")
