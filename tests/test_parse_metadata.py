@@ -264,3 +264,113 @@ def test_split_sections_new_format_variants() -> None:
     text = "一、工作基本情况\n本报告由镇党政办编制，内容如下。\n二、主动公开政府政府情况\n主动公开信息85条，渠道多样。\n五、存在问题及改进情况\n人员不足，将加强培训。"
     s = split_sections(text, "v2019")
     assert list(s) == ["overall", "active_disclosure", "problems"]
+
+
+# ------------------------------------------------------------------------------------------------
+# simulator pages: every HTML variant carries the same metadata truth
+
+
+def _spec(variant_index: int):
+    from simulator.cells import make_cells
+    from simulator.spec import ReportSpec
+
+    year = 2019 + variant_index % 4
+    template = "v2019" if year < 2021 else "v2021"
+    return ReportSpec(
+        agency="示例县城关镇人民政府",
+        agency_kind="township",
+        year=year,
+        template=template,
+        title=f"示例县城关镇人民政府{year}年政府信息公开工作年度报告",
+        cells=make_cells(3, "cgz", "township", year, template, None),
+        index_no=f"11330000002482120X/{year + 1}-00012",
+        issuer="示例县人民政府办公室",
+        published=D(year + 1, 1, 20),
+    )
+
+
+def _variants() -> list[str]:
+    from simulator.render import HTML_VARIANTS
+
+    return list(HTML_VARIANTS)
+
+
+@pytest.mark.parametrize("variant", _variants())
+def test_simulator_variants_metadata(variant: str) -> None:
+    from simulator.render import render_report_html
+
+    spec = _spec(_variants().index(variant))
+    body = render_report_html(spec, variant, encoding="gb18030")
+    page = (
+        "<html><head><meta http-equiv='Content-Type' content='text/html; charset=gb2312'>"
+        f"<title>{spec.title}_示例县人民政府</title></head><body><ul>"
+        + "".join(f"<li><a href='/col/{i}/'>栏目{i}</a></li>" for i in range(80))
+        + f"</ul>{body}</body></html>"
+    ).encode("gb18030")
+    result = parse_document(page, "http://www.example.gov.cn/art/2021/1/20/art_1_1.html", {})
+    md = result.metadata
+    assert result.is_report, result.message
+    assert result.encoding == "gb18030" and result.encoding_rule == "meta"
+    assert md.title == spec.title
+    assert (md.index_no, md.issuer, md.published) == (spec.index_no, spec.issuer, spec.published)
+    assert md.year == spec.year
+    assert (md.agency, md.agency_kind) == (spec.agency, "township")
+
+
+# ------------------------------------------------------------------------------------------------
+# page orchestration: container, hidden text, links, images
+
+
+def test_links_images_and_container() -> None:
+    page = """<html><head><title>某县2021年政府信息公开工作年度报告</title></head><body>
+    <div class="side"><a href="/other/2019report.pdf">2019年年度报告</a></div>
+    <div class="main"><h1>某县2021年政府信息公开工作年度报告</h1>
+      <div class="TRS_Editor"><p>一、总体情况</p><p style="display:none">隐藏文字</p>
+        <p>详见附件。<a href="./P020220120.pdf">附件1：年度报告.pdf</a>
+        <a href="/module/download/downfile.jsp?classid=0&filename=abc.docx">附件2</a>
+        <a href="/col/col1/index.html">返回</a></p>
+        <img src="../images/report_p1.jpg" alt="第1页"><img src="/images/icon_print.gif">
+        <img src="data:image/png;base64,AAAA"><img src="p2.png" width="20" height="20">
+      </div></div></body></html>"""
+    result = parse_document(page.encode(), "http://www.example.gov.cn/zwgk/nb/202201/t20220120_1.html", {})
+    urls = [a.url for a in result.attachments]
+    assert urls == [
+        "http://www.example.gov.cn/zwgk/nb/202201/P020220120.pdf",
+        "http://www.example.gov.cn/module/download/downfile.jsp?classid=0&filename=abc.docx",
+    ]
+    assert [i.url for i in result.images] == ["http://www.example.gov.cn/zwgk/nb/images/report_p1.jpg"]
+    assert result.images[0].text == "第1页"
+    assert "隐藏文字" not in "".join(result.sections.values())
+
+
+def test_image_only_report() -> None:
+    imgs = "".join(f"<p><img src='/u/{i}.jpg' width='800'></p>" for i in range(6))
+    page = f"<html><head><title>某镇2020年政府信息公开工作年度报告（图片版）</title></head><body><div id='zoom'>{imgs}</div></body></html>"
+    result = parse_document(page.encode(), "http://x.gov.cn/a.html", {})
+    assert result.status == "image_only", result.message
+    assert len(result.images) == 6 and result.message
+    assert (result.metadata.agency, result.metadata.year) == ("某镇", 2020)
+
+
+def test_hanweb_zjeg_markers_choose_the_body() -> None:
+    page = """<html><head><title>溪下乡2023年政府信息公开工作年度报告</title></head><body>
+    <div class="menu">一、总体情况 首页 二、主动公开政府信息情况 三、收到和处理政府信息公开申请情况</div>
+    <!--ZJEG_RSS.content.begin--><meta name="ContentStart"><p>一、总体情况 本乡全年主动公开信息50条。</p>
+    <p>二、主动公开政府信息情况 详见下表。</p><!--ZJEG_RSS.content.end-->
+    <div class="footer">版权所有</div></body></html>"""
+    result = parse_document(page.encode(), "http://www.yj.gov.cn/art/2024/1/16/art_1_1.html", {})
+    assert result.is_report
+    assert result.sections.get("overall") == "本乡全年主动公开信息50条。"
+
+
+def test_plain_text_payload() -> None:
+    text = "某县2020年政府信息公开工作年度报告\n索引号：4311230009/2021-00156\n发布日期：2021年1月20日\n一、总体情况\n全年主动公开信息100条。\n"
+    result = parse_document(text.encode("gbk"), "http://x.gov.cn/a.txt", {"content-type": "text/plain"})
+    assert result.source == "text" and result.encoding == "gb18030"
+    md = result.metadata
+    assert (md.title, md.index_no, md.published, md.year) == (
+        "某县2020年政府信息公开工作年度报告",
+        "4311230009/2021-00156",
+        D(2021, 1, 20),
+        2020,
+    )

@@ -255,7 +255,7 @@ _ATTACH_HINT = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|rtf|ofd|zip|rar|et)\b|downf
 def collect_links(
     root: etree._Element, container: etree._Element, base: str
 ) -> tuple[list[Link], list[Link]]:
-    """Attachment links (container first, then links labelled 附件/报告 elsewhere in ``root``) and
+    """Attachment links (container first, then links labelled 附件/下载 elsewhere in ``root``) and
     content images. ``root`` is the article area, not the whole page: sidebars link other reports."""
     attachments: list[Link] = []
     seen: set[str] = set()
@@ -280,7 +280,7 @@ def collect_links(
             if not _ATTACH_HINT.search(a.get("href")):
                 continue
             label = _text_of(a)
-            if "附件" in label or "报告" in label or "年报" in label or "下载" in label:
+            if "附件" in label or "下载" in label:  # not "报告": sidebars list other years' reports
                 add(a)
 
     images: list[Link] = []
