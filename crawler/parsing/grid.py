@@ -230,8 +230,4 @@ def _grid_from_table(table: object, budget: int) -> tuple[Grid, int]:
         rows.append(
             [line[c] if c < len(line) and line[c] is not None else GridCell("", (r, c)) for c in range(width)]
         )  # type: ignore[misc]
-    while rows and all(
-        not cell.text and cell.origin[0] == i for i, cell in ((len(rows) - 1, x) for x in rows[-1])
-    ):
-        rows.pop()  # trailing empty rows (layout padding)
     return Grid(rows=rows, truncated=truncated), used

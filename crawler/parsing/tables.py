@@ -573,11 +573,14 @@ def _map_grid(grid: Grid, st: _State) -> None:
             values = [(c, v) for c, v in values if c > last_label_col]
         vertical_t4 = st.table == "t4" and len(outcomes) == 1 and row_key is None
         if row_key is None and not vertical_t4:
+            if st.table == "t4" and len(values) >= 15:  # the 15 numbers of 表四, even if all blank
+                _emit_t4_row(grid, r, values, st, group4, text_mode)
+                continue
             if header_hits and not has_numbers:
                 if not text_mode:
                     st.header_rows.append(r)
                 continue
-            if st.table == "t4" and values and (has_numbers or not text_mode):
+            if st.table == "t4" and values and (has_numbers or not text_mode or len(values) >= 15):
                 _emit_t4_row(grid, r, values, st, group4, text_mode)
             continue
         if not values and (text_mode or not labels):

@@ -69,7 +69,7 @@ def grids_from_text(text: str) -> list[Grid]:
         line = raw_line.strip()
         if not line:
             continue
-        if _PIPE_ONLY.match(line):
+        if _PIPE_ONLY.match(line) and line.count("|") + line.count("｜") == 1:
             # cell-per-line layout: two separators with nothing between = one blank cell
             if sep_pending and since_sep == 0:
                 push("")
@@ -100,6 +100,6 @@ def grids_from_text(text: str) -> list[Grid]:
             push(tok)
         since_sep += 1
     flush()
-    if not any(any(_is_value(c) and c for c in row) for row in rows):
+    if not any(len(row) >= 2 and any(_is_value(c) for c in row) for row in rows):
         return []
     return [Grid.from_rows(rows, caption="", layout="text")]
