@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from crawler.parsing.result import ParseResult
 from storage.records import CaptureRef, FetchedResponse, PortalInfo, RecordOutcome, Validators
+from storage.reparse_store import ReparseStoreMixin  # `nianbao reparse` queries/writes (storage/reparse_store.py)
 
 
 class ArchiveError(Exception):
@@ -54,7 +55,7 @@ def open_engine(url: str | None, *, readonly: bool = False) -> tuple[Engine, str
     return engine, where
 
 
-class Archive:
+class Archive(ReparseStoreMixin):
     def __init__(self, engine: Engine, where: str, *, readonly: bool) -> None:
         self._engine = engine
         self.where = where  # printable location (no password)
@@ -303,6 +304,19 @@ class Archive:
                 yield from iter_records(conn, filters)
 
         return generate()
+
+    def integrity_problems(self) -> list[str]:
+        """Consistency checks a killed crawl must never break (empty list = consistent):
+        versions without their page capture, cells/checks/sections without their version, captures
+        whose blob is missing, blobs no capture uses, reports without exactly one current version."""
+        from storage.reads import integrity_queries
+
+        with self._read() as conn:
+            return [
+                f"{n} {label}"
+                for label, query in integrity_queries()
+                if (n := int(conn.execute(query).scalar_one())) > 0
+            ]
 
     def stats(self) -> dict[str, int]:
         """Counts of captures, blobs, agencies, reports, report versions, cells, runs."""

@@ -1,0 +1,551 @@
+"""`nianbao reparse`: run the current parser over the archived captures of the selected reports.
+
+How it runs (and why):
+- The parent streams candidate report ids from the archive by keyset pages, so memory stays flat
+  however large the archive is. Reports whose current version was already produced (or confirmed)
+  by this parser version are skipped without reading a blob.
+- Worker processes (forkserver/spawn: no inherited SQLAlchemy connections) each open the archive,
+  read a small batch of reports (captures, blobs, old content), parse page and attachments exactly
+  like the crawl (parse_document + crawler.parsing.assemble), and return the new result with its
+  diff against the stored one. Parsing is the CPU cost, so it is what runs in parallel.
+- The parent writes each batch of whole reports plus the run's progress in ONE transaction
+  (Archive.apply_reparse_batch), in selection order. A SIGKILL leaves every report fully old or
+  fully new; a restart with the same parser version and filters resumes the dead run's parse_runs
+  row after its last_report_id, and anything done anyway is skipped cheaply.
+- ``--dry-run`` parses and diffs but writes no report data (only its parse_runs row, flagged
+  dry_run, so the preview is on record).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import logging
+import multiprocessing
+import os
+import re
+import socket
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+log = logging.getLogger(__name__)
+
+PAGE = 512  # candidates read per keyset query
+BATCH = 16  # reports per worker task and per write transaction
+STALE_HEARTBEAT = dt.timedelta(minutes=10)  # another host's run counts as dead after this long silent
+PARSEABLE = ("ok", "partial")  # the parser found and mapped the tables (or a free-text report)
+CSV_COLUMNS = ("report_id", "agency", "year", "key", "old_value", "new_value", "old_raw", "new_raw")
+
+
+# --- versions -------------------------------------------------------------------------------------
+
+
+def version_key(version: str) -> tuple[int, tuple[Any, ...]]:
+    """Orderable key of a parser version ("1.10.0" > "1.9.2"); a non-numeric one sorts first."""
+    parts = re.split(r"[.\-+]", version or "")
+    if not parts[0].isdigit():
+        return (0, (version or "",))
+    key: list[tuple[int, int, str]] = []
+    for part in parts:
+        m = re.fullmatch(r"(\d*)(.*)", part)
+        assert m is not None
+        key.append((1, int(m[1]), m[2]) if m[1] else (0, 0, m[2]))
+    return (1, tuple(key))
+
+
+def needs_reparse(stored: str, current: str, since: str | None) -> bool:
+    """Re-parse a report last parsed by ``stored``: never when it is the current parser (nothing
+    can change) or a newer one; with --since-version only when older than ``since``."""
+    if stored == current or version_key(stored) > version_key(current):
+        return False
+    return since is None or version_key(stored) < version_key(since)
+
+
+# --- what a worker returns ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Outcome:
+    """One report re-parsed: the write to make (None for an error) and its diff."""
+
+    report_id: int
+    agency: str
+    year: int | None
+    write: Any = None  # storage.reparse_store.ReparseWrite
+    changed: bool = False
+    identity_changed: bool = False
+    cell_changes: list[tuple[str, Any, Any, Any, Any, str]] = field(default_factory=list)  # ..., added|removed|changed
+    fail_to_pass: list[str] = field(default_factory=list)
+    pass_to_fail: list[str] = field(default_factory=list)
+    was_parseable: bool = False
+    now_parseable: bool = False
+    error: str = ""
+
+
+def joined_headers(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Stored [name, value] pairs -> the lower-cased, ", "-joined mapping the crawl passes."""
+    out: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
+
+
+def parse_stored(stored: Any) -> tuple[Any, int | None, list[Any]]:
+    """(final ParseResult, index of the attachment used or None, attachment captures considered),
+    mirroring the crawl: parse the page; when it wants its files, parse the stored ones and let
+    crawler.parsing.assemble choose."""
+    from crawler.parsing.assemble import assemble_report, wants_attachments
+    from crawler.parsing.dispatch import parse_document
+
+    page = stored.page
+    page_parsed = parse_document(page.body, page.final_url, joined_headers(page.headers), status=page.status)
+    if not stored.attachments or not wants_attachments(page_parsed):
+        return page_parsed, None, []
+    parsed_atts = [
+        parse_document(a.body, a.final_url, joined_headers(a.headers), status=a.status) for a in stored.attachments
+    ]
+    final, index = assemble_report(page_parsed, parsed_atts)
+    return final, index, list(stored.attachments)
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _fingerprint_new(parsed: Any) -> tuple[Any, ...]:
+    from storage.reparse_store import content_hash, stored_check_rows
+
+    return (
+        content_hash(parsed), parsed.status, parsed.message or "", tuple(sorted(stored_check_rows(parsed))),
+        tuple(sorted(parsed.sections.items())),
+    )
+
+
+def _fingerprint_old(stored: Any) -> tuple[Any, ...]:
+    return (
+        stored.content_hash, stored.parse_status, stored.parse_message or "", tuple(stored.checks),
+        tuple(sorted(stored.sections.items())),
+    )
+
+
+def compare(stored: Any, parsed: Any, parser_version: str) -> Outcome:
+    """The diff of one report and the write that records it. A report is "changed" when anything
+    a researcher sees differs: metadata, cells, template/source (the archive's content hash),
+    status/message, check rows, sections. Otherwise only the confirming parser version is written."""
+    from storage.reparse_store import ReparseWrite
+
+    out = Outcome(report_id=stored.report_id, agency=stored.agency, year=stored.year)
+    out.was_parseable = stored.parse_status in PARSEABLE
+    out.now_parseable = parsed.status in PARSEABLE
+    out.changed = _fingerprint_new(parsed) != _fingerprint_old(stored)
+    if not out.changed:
+        out.write = ReparseWrite(
+            report_id=stored.report_id, expected_version_id=stored.version_id, parsed=None,
+            parser_version=parser_version,
+        )
+        return out
+    old, new = stored.cells, parsed.cells
+    for key in sorted(set(old) | set(new)):
+        o = old.get(key)
+        n = new.get(key)
+        ov, oraw = (o if o is not None else (None, None))
+        nv, nraw = (_num(n.value), n.raw) if n is not None else (None, None)
+        kind = "added" if o is None else "removed" if n is None else "changed"
+        if kind != "changed" or ov != nv or (oraw or "") != (nraw or ""):
+            out.cell_changes.append((key, ov, nv, oraw, nraw, kind))
+    new_verdicts = parsed.verdicts
+    for name in sorted(set(stored.verdicts) | set(new_verdicts)):
+        before, after = stored.verdicts.get(name), new_verdicts.get(name)
+        if before == "fail" and after == "pass":
+            out.fail_to_pass.append(name)
+        elif before == "pass" and after == "fail":
+            out.pass_to_fail.append(name)
+    md = parsed.metadata
+    out.identity_changed = bool(
+        parsed.is_report and (md.agency or "").strip() and ((md.agency or "").strip() != stored.agency or md.year != stored.year)
+    )
+    return out
+
+
+def reparse_one(stored: Any, parser_version: str) -> Outcome:
+    """Parse one stored report and diff it; never raises (an error is an Outcome with ``error``)."""
+    from storage.reparse_store import ReparseWrite
+
+    if stored.page is None:
+        return Outcome(stored.report_id, stored.agency, stored.year, error="no stored page capture")
+    try:
+        parsed, index, atts = parse_stored(stored)
+        out = compare(stored, parsed, parser_version)
+        if out.changed:
+            links = [(stored.page.capture_id, "page", index is None)]
+            links += [(a.capture_id, "attachment", i == index) for i, a in enumerate(atts)]
+            out.write = ReparseWrite(
+                report_id=stored.report_id, expected_version_id=stored.version_id, parsed=parsed, links=links,
+                url=stored.page.final_url or stored.page.url, portal=stored.portal,
+            )
+        return out
+    except Exception as exc:  # one report must not stop the run; it is counted and reported
+        log.exception("re-parsing report %s failed", stored.report_id)
+        return Outcome(stored.report_id, stored.agency, stored.year, error=f"{type(exc).__name__}: {exc}")
+
+
+# --- workers --------------------------------------------------------------------------------------
+
+_worker_archive: Any = None
+
+
+def _init_worker(db_url: str) -> None:
+    global _worker_archive
+    from storage.archive import Archive
+
+    logging.getLogger("crawler").setLevel(logging.ERROR)
+    _worker_archive = Archive.open(db_url, upgrade=False)
+
+
+def _work(report_ids: list[int]) -> list[Outcome]:
+    from crawler.parsing.dispatch import PARSER_VERSION
+
+    return [reparse_one(s, PARSER_VERSION) for s in _worker_archive.reparse_inputs(report_ids)]
+
+
+# --- progress -------------------------------------------------------------------------------------
+
+
+class Progress:
+    """A carriage-return line on a terminal, a log line every few seconds otherwise."""
+
+    def __init__(self, total: int, stream: TextIO, *, interval: float | None = None) -> None:
+        self.total = total
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.interval = interval if interval is not None else (0.2 if self.tty else 5.0)
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.done = 0
+        self.shown = -1
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self.start, 1e-9)
+        rate = self.done / elapsed
+        left = max(self.total - self.done, 0)
+        eta = f"{left / rate:,.0f} s" if rate > 0 else "?"
+        pct = 100.0 * self.done / self.total if self.total else 100.0
+        return f"reparse: {self.done:,}/{self.total:,} reports ({pct:.0f}%) {rate:,.1f}/s ETA {eta}"
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            self.last = now
+            self._emit()
+
+    def _emit(self) -> None:
+        self.shown = self.done
+        if self.tty:
+            self.stream.write("\r" + self.line() + "\033[K")
+        else:
+            self.stream.write(self.line() + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.total and self.shown != self.done:
+            self._emit()
+            if self.tty:
+                self.stream.write("\n")
+                self.stream.flush()
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+
+def empty_counts() -> dict[str, Any]:
+    return {
+        "selected": 0, "skipped_current": 0, "reparsed": 0, "changed": 0, "unchanged": 0, "moved": 0,
+        "conflicts": 0, "errors": 0, "cells_changed": 0, "cells_added": 0, "cells_removed": 0,
+        "checks_fail_to_pass": 0, "checks_pass_to_fail": 0, "fail_to_pass_by_check": {},
+        "pass_to_fail_by_check": {}, "became_parseable": 0, "stopped_parseable": 0, "error_samples": [],
+    }
+
+
+@dataclass(slots=True)
+class Summary:
+    parse_run_id: int
+    parser_version: str
+    counts: dict[str, Any]
+    outcome: str
+    dry_run: bool
+    workers: int
+    seconds: float
+    resumed_from: int | None = None  # last_report_id the run resumed after
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_dead(row: dict[str, Any]) -> bool:
+    owner = row.get("owner") or ""
+    host, _, pid = owner.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    beat = row.get("heartbeat_at")
+    if beat is None:
+        return True
+    if beat.tzinfo is None:
+        beat = beat.replace(tzinfo=dt.UTC)
+    return dt.datetime.now(dt.UTC) - beat > STALE_HEARTBEAT
+
+
+def _record(counts: dict[str, Any], out: Outcome, dry_run: bool, writer: Any) -> None:
+    counts["reparsed"] += 1
+    if out.error:
+        counts["errors"] += 1
+        if len(counts["error_samples"]) < 10:
+            counts["error_samples"].append(f"report {out.report_id}: {out.error}")
+        return
+    if not out.changed:
+        counts["unchanged"] += 1
+        return
+    counts["changed"] += 1
+    if dry_run and out.identity_changed:
+        counts["moved"] += 1
+    for key, ov, nv, oraw, nraw, kind in out.cell_changes:
+        counts["cells_changed"] += 1
+        if kind != "changed":
+            counts[f"cells_{kind}"] += 1
+        if writer is not None:
+            writer.writerow((out.report_id, out.agency, "" if out.year is None else out.year, key, _fmt(ov), _fmt(nv),
+                             "" if oraw is None else oraw, "" if nraw is None else nraw))
+    for name in out.fail_to_pass:
+        counts["checks_fail_to_pass"] += 1
+        counts["fail_to_pass_by_check"][name] = counts["fail_to_pass_by_check"].get(name, 0) + 1
+    for name in out.pass_to_fail:
+        counts["checks_pass_to_fail"] += 1
+        counts["pass_to_fail_by_check"][name] = counts["pass_to_fail_by_check"].get(name, 0) + 1
+    if out.now_parseable and not out.was_parseable:
+        counts["became_parseable"] += 1
+    if out.was_parseable and not out.now_parseable:
+        counts["stopped_parseable"] += 1
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _batches(archive: Any, filters: dict[str, Any], after: int, current: str, since: str | None,
+             counts: dict[str, Any]) -> Iterator[tuple[list[int], int]]:
+    """(report ids to re-parse, progress mark) in id order; the mark covers skipped ids too."""
+    while True:
+        page = archive.reparse_candidates(filters, after, PAGE)
+        if not page:
+            return
+        todo = []
+        for c in page:
+            if needs_reparse(c.parser_version, current, since):
+                todo.append(c.report_id)
+            else:
+                counts["skipped_current"] += 1
+        after = page[-1].report_id
+        for i in range(0, len(todo), BATCH):
+            chunk = todo[i : i + BATCH]
+            yield chunk, (chunk[-1] if i + BATCH < len(todo) else after)
+
+
+def run_reparse(
+    db_url: str | None,
+    *,
+    workers: int | None = None,
+    agency: Sequence[str] = (),
+    year: Sequence[int] = (),
+    since_version: str | None = None,
+    only_failed: bool = False,
+    dry_run: bool = False,
+    diff_out: str | Path | None = None,
+    progress: TextIO | None = None,
+    start_method: str | None = None,
+) -> Summary:
+    """Re-parse the selected reports; see the module docstring. ``workers=0`` parses in-process."""
+    from crawler.parsing.dispatch import PARSER_VERSION
+    from storage.archive import Archive
+
+    workers = (os.cpu_count() or 1) if workers is None else max(int(workers), 0)
+    filters = {"agency": sorted(set(agency)), "year": sorted(set(int(y) for y in year)), "only_failed": only_failed,
+               "since_version": since_version}
+    archive = Archive.open(db_url)
+    t0 = time.monotonic()
+    writer_file = open(diff_out, "w", newline="", encoding="utf-8") if diff_out else None  # noqa: SIM115
+    try:
+        writer = csv.writer(writer_file) if writer_file is not None else None
+        if writer is not None:
+            writer.writerow(CSV_COLUMNS)
+        owner = _owner()
+        resumed_from: int | None = None
+        counts = empty_counts()
+        parse_run_id: int | None = None
+        run_id: int | None = None
+        if not dry_run:
+            for row in archive.unfinished_parse_runs(PARSER_VERSION):
+                dead = row["outcome"] == "interrupted" or _owner_dead(row)
+                if row["filters"] == filters and dead and archive.claim_parse_run(
+                    row["id"], old_owner=row["owner"], owner=owner, workers=workers
+                ):
+                    parse_run_id, run_id = int(row["id"]), row["run_id"]
+                    resumed_from = int(row["last_report_id"] or 0)
+                    counts.update(row["counts"] or {})
+                    break
+        if parse_run_id is None:
+            if not dry_run:
+                run_id = archive.start_run("reparse", {"parser_version": PARSER_VERSION, "filters": filters})
+            parse_run_id = archive.start_parse_run(
+                parser_version=PARSER_VERSION, filters=filters, workers=workers, dry_run=dry_run, owner=owner,
+                run_id=run_id,
+            )
+        after = resumed_from or 0
+        sql_filters = {"agency": filters["agency"], "year": filters["year"], "only_failed": only_failed}
+        total_selected = archive.count_reparse_candidates(sql_filters)
+        counts["selected"] = total_selected
+        bar = Progress(total_selected, progress if progress is not None else sys.stderr)
+        bar.done = counts["skipped_current"] + counts["reparsed"] if resumed_from else 0
+        outcome = "finished"
+        try:
+            _drive(archive, workers, start_method, _batches(archive, sql_filters, after, PARSER_VERSION,
+                   since_version, counts), counts, parse_run_id, run_id, dry_run, writer, bar)
+        except BaseException:
+            bar.close()
+            try:  # the counts stay those committed with the last batch, matching last_report_id
+                archive.finish_parse_run(parse_run_id, "interrupted", None)
+            except Exception:
+                log.exception("could not record the interruption of parse run %s", parse_run_id)
+            raise
+        bar.done = counts["skipped_current"] + counts["reparsed"]
+        bar.close()
+        if counts["errors"]:
+            outcome = "finished_with_errors"
+        archive.finish_parse_run(parse_run_id, outcome, counts)
+        if run_id is not None:
+            archive.finish_run(run_id, outcome, {"parse_run_id": parse_run_id, **_short(counts)})
+        return Summary(parse_run_id, PARSER_VERSION, counts, outcome, dry_run, workers, time.monotonic() - t0,
+                       resumed_from)
+    finally:
+        if writer_file is not None:
+            writer_file.close()
+        archive.close()
+
+
+def _short(counts: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in counts.items() if not isinstance(v, (dict, list))}
+
+
+def _drive(archive: Any, workers: int, start_method: str | None,
+           batches: Iterator[tuple[list[int], int]], counts: dict[str, Any], parse_run_id: int, run_id: int | None,
+           dry_run: bool, writer: Any, bar: Progress) -> None:
+    from crawler.parsing.dispatch import PARSER_VERSION
+
+    def handle(outcomes: list[Outcome], mark: int) -> None:
+        for out in outcomes:
+            _record(counts, out, dry_run, writer)
+        if not dry_run:
+            writes = [o.write for o in outcomes if o.write is not None]
+            results = archive.apply_reparse_batch(
+                parse_run_id, writes, run_id=run_id, last_report_id=mark, counts=counts
+            )
+            for res in results:
+                if res == "moved":
+                    counts["moved"] += 1
+                elif res == "conflict":
+                    counts["conflicts"] += 1
+        bar.advance(len(outcomes))
+
+    if workers == 0:
+        for ids, mark in batches:
+            handle([reparse_one(s, PARSER_VERSION) for s in archive.reparse_inputs(ids)], mark)
+        return
+    method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    ctx = multiprocessing.get_context(method)
+    db = archive_url(archive)
+    inflight: deque[tuple[Future[list[Outcome]], int]] = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(db,)) as pool:
+        try:
+            for ids, mark in batches:
+                inflight.append((pool.submit(_work, ids), mark))
+                while len(inflight) >= workers * 3:
+                    fut, m = inflight.popleft()
+                    handle(fut.result(), m)
+            while inflight:
+                fut, m = inflight.popleft()
+                handle(fut.result(), m)
+        except BaseException:
+            for fut, _ in inflight:
+                fut.cancel()
+            raise
+
+
+def archive_url(archive: Any) -> str:
+    """The archive's URL with its password, for worker processes (never printed)."""
+    return archive._engine.url.render_as_string(hide_password=False)
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+def format_summary(s: Summary, where: str = "") -> str:
+    c = s.counts
+    verb = "would change" if s.dry_run else "changed"
+    lines = [
+        f"reparse run {s.parse_run_id} (parser {s.parser_version}, {s.workers} worker(s){', ' + where if where else ''})"
+        f": {s.outcome}{' (dry run: nothing written)' if s.dry_run else ''}"
+        + (f", resumed after report id {s.resumed_from}" if s.resumed_from else ""),
+        f"  selected {c['selected']:,} reports; {c['skipped_current']:,} already parsed by parser "
+        f"{s.parser_version} or newer / outside --since-version (skipped); {c['reparsed']:,} re-parsed in "
+        f"{s.seconds:.1f} s ({c['reparsed'] / max(s.seconds, 1e-9):,.1f} reports/s)",
+        f"  {c['changed']:,} reports {verb} ({c['moved']:,} to another agency/year), {c['unchanged']:,} unchanged, "
+        f"{c['conflicts']:,} conflicts (a crawl wrote them meanwhile), {c['errors']:,} errors",
+        f"  cells {verb}: {c['cells_changed']:,} ({c['cells_added']:,} added, {c['cells_removed']:,} removed)",
+        f"  checks fail -> pass: {c['checks_fail_to_pass']:,}{_by(c['fail_to_pass_by_check'])}; "
+        f"pass -> fail: {c['checks_pass_to_fail']:,}{_by(c['pass_to_fail_by_check'])}",
+        f"  became parseable: {c['became_parseable']:,}; stopped being parseable: {c['stopped_parseable']:,}",
+    ]
+    lines += [f"  error: {e}" for e in c.get("error_samples", [])]
+    return "\n".join(lines)
+
+
+def _by(d: dict[str, int]) -> str:
+    return " (" + ", ".join(f"{k} {v}" for k, v in sorted(d.items())) + ")" if d else ""
+
+
+def run_reparse_command(args: argparse.Namespace) -> int:
+    """`nianbao reparse`: 0 finished, 1 finished with report errors, 2 could not run."""
+    if args.workers is not None and args.workers < 0:
+        print("nianbao reparse: --workers must be >= 0 (0: parse in this process)", file=sys.stderr)
+        return 2
+    if args.since_version is not None and version_key(args.since_version)[0] == 0:
+        print(f"nianbao reparse: --since-version {args.since_version!r} is not a version like 1.2.0", file=sys.stderr)
+        return 2
+    if args.diff_out:
+        parent = Path(args.diff_out).expanduser().absolute().parent
+        if not parent.is_dir():
+            print(f"nianbao reparse: directory {parent} for --diff-out does not exist", file=sys.stderr)
+            return 2
+    summary = run_reparse(
+        args.db, workers=args.workers, agency=args.agency or (), year=args.year or (),
+        since_version=args.since_version, only_failed=args.only_failed, dry_run=args.dry_run,
+        diff_out=args.diff_out,
+    )
+    print(format_summary(summary))
+    return 1 if summary.counts["errors"] else 0

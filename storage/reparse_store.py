@@ -1,0 +1,430 @@
+"""The archive queries and writes of `nianbao reparse`, mixed into :class:`storage.archive.Archive`.
+
+Why separate from storage/writes.py: a re-parse never stores a capture (the inputs are already
+archived); it reads the current version's captures and content back, and writes new versions for
+the SAME captures. The versioning steps themselves (supersede, insert_version, link_captures,
+insert_content, content_hash, resolve_agency/report) are storage.writes' own, reused as they are.
+
+Crash safety: :meth:`ReparseStoreMixin.apply_reparse_batch` writes a batch of WHOLE reports and the
+parse run's progress in ONE transaction, so a reparse killed at any moment leaves every report fully
+old or fully new, and the parse_runs row says where to continue.
+
+Memory: candidates are read by keyset pages (``reports.id > after``), inputs per small batch of
+report ids, so nothing grows with the archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crawler.parsing.result import ParseResult
+from storage import blobs as codecs
+from storage import writes as w
+from storage.models import Base
+from storage.records import PortalInfo
+
+
+class ParseRun(Base):
+    """One `nianbao reparse` invocation (resumed runs keep their row): what was asked, how far it
+    got (``last_report_id``: every selected report with a smaller or equal id is done), the diff."""
+
+    __tablename__ = "parse_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    parser_version: Mapped[str] = mapped_column(String(64))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    workers: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(32))  # running|finished|finished_with_errors|failed|interrupted
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))  # the versions' run (kind "reparse")
+    last_report_id: Mapped[int | None] = mapped_column(Integer)
+    owner: Mapped[str | None] = mapped_column(String(255))  # host:pid of the process running it
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+PARSE_RUNS: Table = ParseRun.__table__  # type: ignore[assignment]
+V, R, A = w.VERSIONS, w.REPORTS, w.AGENCIES
+
+
+# --- records crossing the API boundary ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A report whose current version matches the filters (parser version decided by the caller)."""
+
+    report_id: int
+    version_id: int
+    parser_version: str
+    parse_status: str
+
+
+@dataclass(slots=True)
+class StoredCapture:
+    capture_id: int
+    role: str  # page | attachment
+    url: str
+    final_url: str
+    status: int
+    headers: list[tuple[str, str]]  # verbatim, in order
+    body: bytes
+    portal: str | None
+
+
+@dataclass(slots=True)
+class StoredReport:
+    """Everything a re-parse needs about one report's current version: inputs and old content."""
+
+    report_id: int
+    version_id: int
+    version_no: int
+    agency: str
+    year: int | None
+    url: str | None
+    portal: PortalInfo  # rebuilt from the agency's region and the page capture's portal name
+    parser_version: str
+    parse_status: str
+    parse_message: str
+    content_hash: str
+    page: StoredCapture | None
+    attachments: list[StoredCapture]  # newest capture per URL, in capture order
+    cells: dict[str, tuple[float | None, str | None]]
+    checks: list[tuple[str, str, str]]  # (check, instance, verdict), instance rows only
+    verdicts: dict[str, str]  # report-level verdict per check
+    sections: dict[str, str]
+
+
+@dataclass(slots=True)
+class ReparseWrite:
+    """What to write for one report. ``parsed`` None: the content is unchanged, only record that
+    the current parser confirmed it (parser_version of the current version)."""
+
+    report_id: int
+    expected_version_id: int  # skipped ("conflict") if a crawl made another version current meanwhile
+    parsed: ParseResult | None
+    links: list[tuple[int, str, bool]] = field(default_factory=list)  # (capture_id, role, parsed_from)
+    url: str = ""
+    portal: PortalInfo | None = None
+    parser_version: str = ""  # the confirming parser, when ``parsed`` is None
+
+
+def content_hash(parsed: ParseResult) -> str:
+    """The archive's own change-detection hash (storage.writes.content_hash)."""
+    return w.content_hash(parsed)
+
+
+def stored_check_rows(parsed: ParseResult) -> list[tuple[str, str, str]]:
+    """(check, instance, verdict) exactly as storage.writes.insert_content names the rows."""
+    rows: list[tuple[str, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for c in parsed.checks:
+        instance = c.instance if c.instance != w.REPORT_LEVEL else "report"
+        base, n = instance, 1
+        while (c.check, instance) in seen:
+            n += 1
+            instance = f"{base}#{n}"
+        seen.add((c.check, instance))
+        rows.append((c.check, instance, c.verdict))
+    return rows
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(q: Any, filters: dict[str, Any]) -> Any:
+    years = [int(y) for y in filters.get("year") or ()]
+    if years:
+        q = q.where(R.c.year.in_(years))
+    agencies = [str(a).strip() for a in filters.get("agency") or () if str(a).strip()]
+    if agencies:
+        q = q.where(or_(*(A.c.name.like("%" + _like_escape(a) + "%", escape="\\") for a in agencies)))
+    if filters.get("only_failed"):
+        q = q.where(V.c.parse_status != "ok")
+    return q
+
+
+def _base_candidates(*cols: Any) -> Any:
+    return (
+        select(*cols)
+        .select_from(V)
+        .join(R, R.c.id == V.c.report_id)
+        .join(A, A.c.id == R.c.agency_id)
+        .where(V.c.is_current)
+    )
+
+
+_CONFIRM = update(V).where(V.c.id == bindparam("c_id")).values(parser_version=bindparam("c_version"))
+_MAX_VERSION_NO = select(func.max(V.c.version_no)).where(V.c.report_id == bindparam("m_report"))
+
+
+class ReparseStoreMixin:
+    """Methods of Archive used by nianbao.reparse (``self._read``/``self._write`` are Archive's)."""
+
+    _agency_cache: dict[tuple[str, str | None], tuple[int, str]]
+
+    # --- selection --------------------------------------------------------------------------------
+    def count_reparse_candidates(self, filters: dict[str, Any]) -> int:
+        q = _filtered(_base_candidates(func.count()), filters)
+        with self._read() as conn:  # type: ignore[attr-defined]
+            return int(conn.execute(q).scalar_one())
+
+    def reparse_candidates(self, filters: dict[str, Any], after_id: int, limit: int) -> list[Candidate]:
+        """The next ``limit`` reports (by id, after ``after_id``) whose current version matches."""
+        q = _filtered(
+            _base_candidates(R.c.id, V.c.id, V.c.parser_version, V.c.parse_status).where(R.c.id > after_id), filters
+        )
+        with self._read() as conn:  # type: ignore[attr-defined]
+            rows = conn.execute(q.order_by(R.c.id).limit(limit)).all()
+        return [Candidate(int(r[0]), int(r[1]), r[2] or "", r[3]) for r in rows]
+
+    # --- inputs -----------------------------------------------------------------------------------
+    def reparse_inputs(self, report_ids: Sequence[int]) -> list[StoredReport]:
+        """Current version, its captures (payloads decompressed) and content, for each report; six
+        queries per batch whatever its size. Reports without a current version are left out."""
+        if not report_ids:
+            return []
+        with self._read() as conn:  # type: ignore[attr-defined]
+            heads = conn.execute(
+                select(
+                    V.c.id, V.c.version_no, V.c.report_id, V.c.parser_version, V.c.parse_status, V.c.parse_message,
+                    V.c.content_hash, V.c.url, R.c.year, A.c.name, A.c.region_code, A.c.province, A.c.city,
+                    A.c.county,
+                )
+                .select_from(V)
+                .join(R, R.c.id == V.c.report_id)
+                .join(A, A.c.id == R.c.agency_id)
+                .where(V.c.report_id.in_(list(report_ids)), V.c.is_current)
+            ).all()
+            vids = [int(h.id) for h in heads]
+            if not vids:
+                return []
+            C, VC = w.CAPTURES, w.VERSION_CAPTURES
+            caps = conn.execute(
+                select(
+                    VC.c.version_id, VC.c.role, C.c.id, C.c.url, C.c.final_url, C.c.status, C.c.response_headers,
+                    C.c.sha256, C.c.portal,
+                )
+                .join(C, C.c.id == VC.c.capture_id)
+                .where(VC.c.version_id.in_(vids))
+                .order_by(C.c.fetched_at, C.c.id)
+            ).all()
+            shas = sorted({c.sha256 for c in caps})
+            payloads = {
+                sha: codecs.decompress(codec, data)
+                for sha, codec, data in conn.execute(
+                    select(w.BLOBS.c.sha256, w.BLOBS.c.codec, w.BLOBS.c.data).where(w.BLOBS.c.sha256.in_(shas))
+                )
+            } if shas else {}
+            cells: dict[int, dict[str, tuple[float | None, str | None]]] = {v: {} for v in vids}
+            for vid, key, value, raw in conn.execute(
+                select(w.CELLS.c.version_id, w.CELLS.c.key, w.CELLS.c.value, w.CELLS.c.raw).where(
+                    w.CELLS.c.version_id.in_(vids)
+                )
+            ):
+                cells[vid][key] = (None if value is None else float(value), raw)
+            checks: dict[int, list[tuple[str, str, str]]] = {v: [] for v in vids}
+            verdicts: dict[int, dict[str, str]] = {v: {} for v in vids}
+            for vid, name, instance, verdict in conn.execute(
+                select(w.CHECKS.c.version_id, w.CHECKS.c.check, w.CHECKS.c.instance, w.CHECKS.c.verdict).where(
+                    w.CHECKS.c.version_id.in_(vids)
+                )
+            ):
+                if instance == w.REPORT_LEVEL:
+                    verdicts[vid][name] = verdict
+                else:
+                    checks[vid].append((name, instance, verdict))
+            sections: dict[int, dict[str, str]] = {v: {} for v in vids}
+            for vid, key, text in conn.execute(
+                select(w.SECTIONS.c.version_id, w.SECTIONS.c.key, w.SECTIONS.c.text).where(
+                    w.SECTIONS.c.version_id.in_(vids)
+                )
+            ):
+                sections[vid][key] = text
+
+        pages: dict[int, StoredCapture] = {}
+        atts: dict[int, dict[str, StoredCapture]] = {v: {} for v in vids}
+        for c in caps:  # oldest first: the newest capture per (version, URL) wins
+            body = payloads.get(c.sha256)
+            if body is None:
+                continue  # a missing blob is reported as "no stored page" / a missing file
+            sc = StoredCapture(
+                capture_id=int(c.id), role=c.role, url=c.url, final_url=c.final_url or c.url, status=int(c.status),
+                headers=[(str(k), str(v)) for k, v in (c.response_headers or [])], body=body, portal=c.portal,
+            )
+            if c.role == "page":
+                pages[c.version_id] = sc
+            else:
+                atts[c.version_id].pop(sc.final_url, None)
+                atts[c.version_id][sc.final_url] = sc
+        out: list[StoredReport] = []
+        for h in heads:
+            vid = int(h.id)
+            page = pages.get(vid)
+            portal_name = page.portal if page is not None and page.portal else ""
+            out.append(
+                StoredReport(
+                    report_id=int(h.report_id), version_id=vid, version_no=int(h.version_no), agency=h.name,
+                    year=h.year, url=h.url,
+                    portal=PortalInfo(
+                        name=portal_name, region_code=h.region_code, province=h.province, city=h.city, county=h.county
+                    ),
+                    parser_version=h.parser_version or "", parse_status=h.parse_status,
+                    parse_message=h.parse_message or "", content_hash=h.content_hash, page=page,
+                    attachments=sorted(atts[vid].values(), key=lambda s: s.capture_id),
+                    cells=cells[vid], checks=sorted(checks[vid]), verdicts=verdicts[vid], sections=sections[vid],
+                )
+            )
+        out.sort(key=lambda s: s.report_id)
+        return out
+
+    # --- parse runs -------------------------------------------------------------------------------
+    def start_parse_run(
+        self, *, parser_version: str, filters: dict[str, Any], workers: int, dry_run: bool, owner: str,
+        run_id: int | None,
+    ) -> int:
+        now = w.utcnow()
+        with self._write() as conn:  # type: ignore[attr-defined]
+            result = conn.execute(
+                insert(PARSE_RUNS).values(
+                    started_at=now, finished_at=None, parser_version=parser_version, filters=filters, workers=workers,
+                    outcome="running", counts={}, dry_run=dry_run, run_id=run_id, last_report_id=None, owner=owner,
+                    heartbeat_at=now,
+                )
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def unfinished_parse_runs(self, parser_version: str) -> list[dict[str, Any]]:
+        """Writing runs of this parser version that did not finish (killed or interrupted), newest first."""
+        with self._read() as conn:  # type: ignore[attr-defined]
+            rows = conn.execute(
+                select(PARSE_RUNS)
+                .where(
+                    PARSE_RUNS.c.outcome.in_(("running", "interrupted")),
+                    PARSE_RUNS.c.parser_version == parser_version,
+                    PARSE_RUNS.c.dry_run.is_(False),
+                )
+                .order_by(PARSE_RUNS.c.id.desc())
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def claim_parse_run(self, parse_run_id: int, *, old_owner: str | None, owner: str, workers: int) -> bool:
+        """Take over a dead run's row (compare-and-set on its owner, so two restarts cannot both)."""
+        with self._write() as conn:  # type: ignore[attr-defined]
+            owner_is = PARSE_RUNS.c.owner.is_(None) if old_owner is None else PARSE_RUNS.c.owner == old_owner
+            result = conn.execute(
+                update(PARSE_RUNS)
+                .where(PARSE_RUNS.c.id == parse_run_id, PARSE_RUNS.c.outcome.in_(("running", "interrupted")), owner_is)
+                .values(outcome="running", owner=owner, workers=workers, heartbeat_at=w.utcnow())
+            )
+            return result.rowcount == 1
+
+    def finish_parse_run(self, parse_run_id: int, outcome: str, counts: dict[str, Any] | None) -> None:
+        """Set the outcome (and the final counts; None keeps those committed with the last batch)."""
+        values: dict[str, Any] = {"outcome": outcome, "finished_at": w.utcnow(), "heartbeat_at": w.utcnow()}
+        if counts is not None:
+            values["counts"] = counts
+        with self._write() as conn:  # type: ignore[attr-defined]
+            conn.execute(update(PARSE_RUNS).where(PARSE_RUNS.c.id == parse_run_id).values(**values))
+
+    def parse_run_info(self, parse_run_id: int) -> dict[str, Any] | None:
+        with self._read() as conn:  # type: ignore[attr-defined]
+            row = conn.execute(select(PARSE_RUNS).where(PARSE_RUNS.c.id == parse_run_id)).mappings().first()
+            return dict(row) if row is not None else None
+
+    def parse_runs(self) -> list[dict[str, Any]]:
+        with self._read() as conn:  # type: ignore[attr-defined]
+            return [dict(r) for r in conn.execute(select(PARSE_RUNS).order_by(PARSE_RUNS.c.id)).mappings()]
+
+    # --- writes -----------------------------------------------------------------------------------
+    def apply_reparse_batch(
+        self,
+        parse_run_id: int,
+        writes: Sequence[ReparseWrite],
+        *,
+        run_id: int | None,
+        last_report_id: int | None,
+        counts: dict[str, Any],
+    ) -> list[str]:
+        """Write a batch of whole reports plus the run's progress in ONE transaction.
+
+        Per report: "changed" (new current version, the old one kept as history), "moved" (the new
+        parse names another agency/year: the new version belongs to that report, this one keeps
+        only history), "confirmed" (same content: the current version's parser_version is set to
+        the parser that confirmed it, so the next run skips it cheaply) or "conflict" (its current
+        version is no longer the one that was re-parsed: a crawl wrote meanwhile; left alone).
+        """
+        outcomes: list[str] = []
+        with self._write() as conn:  # type: ignore[attr-defined]
+            when = w.utcnow()
+            for item in writes:
+                outcomes.append(self._apply_one(conn, item, run_id, when))
+            conn.execute(
+                update(PARSE_RUNS)
+                .where(PARSE_RUNS.c.id == parse_run_id)
+                .values(counts=counts, last_report_id=last_report_id, heartbeat_at=when)
+            )
+        return outcomes
+
+    def _apply_one(self, conn: Any, item: ReparseWrite, run_id: int | None, when: dt.datetime) -> str:
+        current = w.current_version(conn, item.report_id)
+        if current is None or int(current.id) != item.expected_version_id:
+            return "conflict"
+        parsed = item.parsed
+        if parsed is None:
+            conn.execute(_CONFIRM, {"c_id": item.expected_version_id, "c_version": item.parser_version})
+            return "confirmed"
+        target = item.report_id
+        md = parsed.metadata
+        if parsed.is_report and (md.agency or "").strip():
+            agency_id = w.resolve_agency(conn, md, item.portal, self._agency_cache)
+            target = w.resolve_report(conn, agency_id, md.year, item.url)
+        w.supersede(conn, int(current.id), when)
+        if target == item.report_id:
+            version_no = int(current.version_no) + 1
+        else:
+            other = w.current_version(conn, target)
+            if other is not None:
+                w.supersede(conn, int(other.id), when)
+            version_no = int(conn.execute(_MAX_VERSION_NO, {"m_report": target}).scalar() or 0) + 1
+        version_id = w.insert_version(
+            conn, report_id=target, version_no=version_no, run_id=run_id, url=item.url, parsed=parsed,
+            chash=w.content_hash(parsed), when=when,
+        )
+        w.link_captures(conn, version_id, item.links)
+        w.insert_content(conn, version_id, parsed)
+        return "changed" if target == item.report_id else "moved"
+
+
+__all__ = [
+    "PARSE_RUNS",
+    "Candidate",
+    "ParseRun",
+    "ReparseStoreMixin",
+    "ReparseWrite",
+    "StoredCapture",
+    "StoredReport",
+]
