@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, or_, select
+from sqlalchemy import Connection, Select, and_, exists, func, or_, select
 
 from storage.writes import (
     AGENCIES,
+    BLOBS,
     CAPTURES,
     CELLS,
     CHECKS,
     REPORT_LEVEL,
     REPORTS,
+    SECTIONS,
     VERSION_CAPTURES,
     VERSIONS,
 )
@@ -157,3 +159,39 @@ def iter_records(conn: Connection, filters: dict[str, Any]) -> Iterator[dict[str
                 "status": r.parse_status,
                 "message": r.parse_message or "",
             }
+
+
+def _count_where(table: Any, *conditions: Any) -> Any:
+    return select(func.count()).select_from(table).where(*conditions)
+
+
+def integrity_queries() -> list[tuple[str, Any]]:
+    """(label, SELECT count(*) of offending rows) pairs; foreign keys already cover most of this on a
+    healthy database, these catch what constraints cannot (and databases written with them off)."""
+    rvc, v = VERSION_CAPTURES, VERSIONS
+    current = select(func.count()).where(v.c.report_id == REPORTS.c.id, v.c.is_current).scalar_subquery()
+    return [
+        (
+            "report version(s) without a page capture",
+            _count_where(v, ~exists().where(rvc.c.version_id == v.c.id, rvc.c.role == "page")),
+        ),
+        (
+            "version-capture link(s) to a missing capture",
+            _count_where(rvc, ~exists().where(CAPTURES.c.id == rvc.c.capture_id)),
+        ),
+        ("cell(s) without their version", _count_where(CELLS, ~exists().where(v.c.id == CELLS.c.version_id))),
+        ("check row(s) without their version", _count_where(CHECKS, ~exists().where(v.c.id == CHECKS.c.version_id))),
+        (
+            "section(s) without their version",
+            _count_where(SECTIONS, ~exists().where(v.c.id == SECTIONS.c.version_id)),
+        ),
+        (
+            "capture(s) pointing at a missing blob",
+            _count_where(CAPTURES, ~exists().where(BLOBS.c.sha256 == CAPTURES.c.sha256)),
+        ),
+        (
+            "blob(s) not referenced by any capture",
+            _count_where(BLOBS, ~exists().where(CAPTURES.c.sha256 == BLOBS.c.sha256)),
+        ),
+        ("report(s) without exactly one current version", _count_where(REPORTS, current != 1)),
+    ]

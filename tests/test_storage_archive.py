@@ -261,3 +261,23 @@ def test_agency_kind_filled_in_later(archive: Archive) -> None:
     with archive._read() as conn:
         kinds = conn.execute(text("SELECT kind FROM agencies")).scalars().all()
     assert kinds == ["county_government"]
+
+
+def test_integrity_problems_detects_broken_archives(archive: Archive) -> None:
+    archive.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/i", "i"), parsed=report())
+    archive.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/i", "i2"),
+                          parsed=report(new_received=2))
+    archive.store_capture(page("http://127.0.0.1/list", "list"), None)
+    assert archive.integrity_problems() == []
+    from sqlalchemy import text
+
+    # what constraints cannot prevent: an orphan blob and a report with no version at all
+    with archive._write() as conn:
+        conn.execute(text("INSERT INTO blobs (sha256, codec, size, stored_size, data) "
+                          "VALUES ('ab', 'identity', 1, 1, :d)"), {"d": b"x"})
+        agency = conn.execute(text("SELECT id FROM agencies")).scalar_one()
+        conn.execute(text("INSERT INTO reports (agency_id, year) VALUES (:a, 1999)"), {"a": agency})
+    assert archive.integrity_problems() == [
+        "1 blob(s) not referenced by any capture",
+        "1 report(s) without exactly one current version",
+    ]
