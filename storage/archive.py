@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from crawler.parsing.result import ParseResult
 from storage.records import CaptureRef, FetchedResponse, PortalInfo, RecordOutcome, Validators
-from storage.reparse_store import ReparseStoreMixin  # `nianbao reparse` queries/writes (storage/reparse_store.py)
+from storage.reparse_store import ReparseStoreMixin  # `nianbao reparse` queries/writes
 
 
 class ArchiveError(Exception):
