@@ -122,6 +122,13 @@ def is_nianbao_text(text: str) -> bool:
     return bool(NIANBAO_RE.search(text)) and not is_decoy_text(text)
 
 
+def is_column_label(text: str) -> bool:
+    """A column name ("政府信息公开年报", "信息公开年度报告（旧版栏目）"), not a headline or a report title:
+    outside the column only these are followed, so home-page news about a report is left alone."""
+    t = text.strip()
+    return len(t) <= 20 and not re.search(r"\d{4}", t)
+
+
 def is_subcolumn_text(text: str) -> bool:
     """Short labels of year / unit-type / unit sub-columns inside a 年报 column."""
     t = text.strip()

@@ -501,7 +501,7 @@ class PortalSpider(scrapy.Spider):
         if scope == "outside":
             if kind is not None:
                 return "detail" if nianbao else None
-            if nianbao:
+            if nianbao and d.is_column_label(label):
                 self._adopt_host(portal, target)
                 return "column_entry"
             if d.is_entry_text(label):
