@@ -87,11 +87,10 @@ select p.portal,
      join reports r on r.id = v.report_id join agencies a on a.id = r.agency_id
    where c.portal = p.portal) as counties,
   p.responses, p.blocked_responses,
-  (select json_extract(k.stats, '$."' || p.portal || '".blocked') from crawl_runs k
-    where json_extract(k.stats, '$."' || p.portal || '"') is not null order by k.id desc limit 1) as blocked_last_run,
-  (select json_extract(k.stats, '$."' || p.portal || '".parse_errors') from crawl_runs k
-    where json_extract(k.stats, '$."' || p.portal || '"') is not null order by k.id desc limit 1)
-    as parse_errors_last_run,
+  (select json_extract(e.value, '$.blocked') from crawl_runs k, json_each(k.stats) e
+    where e.key = p.portal order by k.id desc limit 1) as blocked_last_run,
+  (select json_extract(e.value, '$.parse_errors') from crawl_runs k, json_each(k.stats) e
+    where e.key = p.portal order by k.id desc limit 1) as parse_errors_last_run,
   p.first_fetch, p.last_fetch
 from portals p
 order by p.blocked_responses desc, p.portal

@@ -7,6 +7,7 @@
   (URLs, fetch times, status, sha256), parser version and status, every cell with its raw text,
   every check instance, the sections, and the other versions of the same report.
 - ``/-/codebook``: the codebook (cell keys with Chinese/English labels, units, format versions).
+- ``asgi_wrapper``: every request other than GET/HEAD/OPTIONS is refused with 405.
 - ``render_cell``: version ids link to provenance pages, sha256 columns to the archived original.
 
 Only read-only SELECTs run here, through Datasette's read-only connections.
@@ -18,7 +19,7 @@ from typing import Any
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from crawler.parsing.schema import cell_keys
 from storage.blobs import decompress
@@ -57,11 +58,18 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     search_db = _config(datasette).get("search_database")
     if database not in (archive_db, search_db):
         return None
+    if isinstance(value, dict) and "value" in value:  # an expanded foreign key (captures.sha256 -> blobs)
+        value = value["value"]
     if column == "version_id" and table in VERSION_LINK_TABLES and isinstance(value, int):
         href = datasette.urls.path(f"/-/report/{value}")
         return Markup(f'<a class="nianbao-provenance" href="{href}">{value}</a>')
-    if table == "report_versions" and column == "id" and isinstance(value, int):
-        return None  # the row link stays Datasette's; provenance is one click away from report_wide
+    if column == "title" and table in ("report_wide", "report_search") and isinstance(value, str):
+        try:
+            vid = int(row["version_id"])
+        except (KeyError, IndexError, TypeError, ValueError):
+            return None
+        href = datasette.urls.path(f"/-/report/{vid}")
+        return Markup(f'<a class="nianbao-report" href="{href}">{escape(value)}</a>')
     if column in SHA_COLUMNS and _is_sha(value):
         href = datasette.urls.path(f"/-/capture/{value}")
         return Markup(f'<a class="nianbao-capture" href="{href}" title="archived original">{value[:12]}…</a>')
@@ -177,6 +185,31 @@ def register_routes(datasette: Any) -> list[tuple[str, Any]]:
         (r"^/-/report/(?P<version_id>[0-9]{1,12})$", report_view),
         (r"^/-/codebook$", codebook_view),
     ]
+
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """Refuse every method but GET/HEAD/OPTIONS before Datasette sees the request: the UI has no
+    write endpoint (Datasette itself answers a POST to a table with a 500 "only canned queries")."""
+
+    def wrap(app: Any) -> Any:
+        async def read_only(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope.get("type") == "http" and scope.get("method", "GET").upper() not in READ_METHODS:
+                await send({
+                    "type": "http.response.start",
+                    "status": 405,
+                    "headers": [(b"allow", b"GET, HEAD, OPTIONS"), (b"content-type", b"text/plain; charset=utf-8")],
+                })
+                await send({"type": "http.response.body", "body": b"read-only archive: only GET and HEAD requests\n"})
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap
 
 
 @hookimpl
