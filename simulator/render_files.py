@@ -285,6 +285,9 @@ def _table4(spec: ReportSpec) -> TableLayout:
     return TableLayout("t4", SECTION_TITLES["review_litigation"], 4, 15, 3, (1 / 15,) * 15, cells)
 
 
+_LABEL_COLS = {"t2": 1, "t3": 3, "t4": 0}  # leading columns that hold row labels
+
+
 def table_layouts(spec: ReportSpec) -> list[TableLayout]:
     """Tables 二, 三, 四 of a 2019/2021-format report with the official merged cells (none for pre-2019)."""
     if spec.template not in ("v2019", "v2021"):
@@ -452,7 +455,10 @@ class _PdfWriter:
                 for line in lines:
                     ty -= leading
                     w = stringWidth(line, _FONT, size)
-                    x = (x0 + x1 - w) / 2 if (c.numeric or c.row < t.header_rows) else x0 + pad
+                    # row labels (in the label columns) are left-aligned, everything else is centred,
+                    # as in Word templates: values and column headers share the column's centre
+                    centred = c.numeric or c.row < t.header_rows or c.col >= _LABEL_COLS[t.key]
+                    x = (x0 + x1 - w) / 2 if centred else x0 + pad
                     self.c.drawString(x, ty + (leading - size) / 2 + size * 0.15, line)
             self.y = row_y[-1] - 8
 
@@ -540,10 +546,13 @@ def render_docx(spec: ReportSpec) -> bytes:
             continue
         wt = doc.add_table(rows=table.n_rows, cols=table.n_cols)
         wt.style = "Table Grid"
+        # wt.cell() rebuilds the whole cell list on every call (quadratic, seconds per report):
+        # take the unmerged grid once; spans never overlap, so origins and corners stay valid.
+        grid = wt._cells
         for c in table.cells:
-            cell = wt.cell(c.row, c.col)
+            cell = grid[c.row * table.n_cols + c.col]
             if c.rowspan > 1 or c.colspan > 1:
-                cell = cell.merge(wt.cell(c.row + c.rowspan - 1, c.col + c.colspan - 1))
+                cell = cell.merge(grid[(c.row + c.rowspan - 1) * table.n_cols + c.col + c.colspan - 1])
             cell.text = c.text
     for line in _sign_off(spec):
         doc.add_paragraph(line)

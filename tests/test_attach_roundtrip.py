@@ -76,9 +76,22 @@ def test_pdf_t3_really_spans_two_pages() -> None:
 
 
 def _cells_strategy(template: str):
-    keys = keys_for(template)
-    value = st.one_of(st.integers(min_value=0, max_value=99_999), st.none())
-    return st.fixed_dictionaries({k: value for k in keys})
+    """Valid cells: counts, signed 本年增/减 (2019), decimal 万元 fees (2021), blanks anywhere."""
+    count = st.integers(min_value=0, max_value=99_999)
+    signed = st.integers(min_value=-999, max_value=999)
+    wan = st.integers(min_value=0, max_value=10**8).map(lambda n: n / 10_000)  # up to 4 decimals
+
+    def value(key: str):
+        base = (
+            signed
+            if key.endswith(".change")
+            else wan
+            if key == "t2.art20_8.fees.amount" and template == "v2021"
+            else count
+        )
+        return st.one_of(base, base, base, st.none())
+
+    return st.fixed_dictionaries({k: value(k) for k in keys_for(template)})
 
 
 def _roundtrip(kind: str, template: str, cells: dict) -> None:
@@ -104,6 +117,14 @@ def test_cells_roundtrip(kind: str, template: str, data) -> None:
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_cells_roundtrip_unruled_pdf(template: str) -> None:
-    """Unruled PDFs lose the rules; numbers must still land in their cells (blank-free tables)."""
+    """Unruled PDFs lose the rules; numbers must still land in their cells (no blanks)."""
     spec = make_spec(template, seed=11)
     _roundtrip("pdf-unruled", template, dict(spec.cells))
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+@settings(max_examples=4, deadline=None)
+@given(data=st.data())
+def test_cells_roundtrip_unruled_pdf_with_blanks(template: str, data) -> None:
+    """Blank cells keep their slot: values are placed by position on their run's value columns."""
+    _roundtrip("pdf-unruled", template, data.draw(_cells_strategy(template)))

@@ -296,65 +296,183 @@ def _grid(t: _Table) -> Grid:
 
 # ------------------------------------------------------------------------------ unruled tables
 
+_VALUE_TOKENS = frozenset({"-", "—", "－", "/", "／", "无", "—-", "--"})
+_ROW_START = re.compile(
+    r"^(?:第[一二三四五六七八九十百]+条|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])"
+)
+
+
+@dataclass(slots=True)
+class _Seg:
+    """Words of one line that touch each other: one cell's worth of text."""
+
+    x0: float
+    x1: float
+    text: str
+
+    @property
+    def centre(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+def _is_value(text: str) -> bool:
+    return bool(_NUMBER.match(text)) or text in _VALUE_TOKENS
+
+
+def _line_segments(words: list[dict], gap: float = 4.0) -> list[_Seg]:
+    segs: list[_Seg] = []
+    for w in sorted(words, key=lambda w: w["x0"]):
+        # a value is always its own segment; text runs that touch are one segment
+        if segs and w["x0"] - segs[-1].x1 < gap and not _is_value(w["text"]) and not _is_value(segs[-1].text):
+            segs[-1].x1 = w["x1"]
+            segs[-1].text += w["text"]
+        else:
+            segs.append(_Seg(w["x0"], w["x1"], w["text"]))
+    return segs
+
 
 def _unruled_grid(page: object) -> Grid | None:
-    """A table without rules, from word positions.
+    """A table without rules, rebuilt from word positions as a text-layout grid.
 
-    Lines are words with (nearly) the same top. Lines with at least three numbers are data rows;
-    number columns are the clusters of the numbers' centres; everything left of the first number
-    column is the row's label, and label-only lines directly below a data row (a wrapped label)
-    join that row's label. Header rows become the label-only lines right above the first data row.
+    Lines are words with (nearly) the same top. A *data* line is label text followed by values only;
+    the left edge of its first value separates the label area from the value area. Then:
+
+    * values are placed by their centres on the value columns of their *run* (data lines not
+      separated by a header line), so a blank cell stays a blank slot and never shifts its row;
+    * a line with text in the value area is a header line (and ends a run);
+    * a label-only line that does not start a new numbered label ("（三）", "1.", "第二十条…") is the
+      wrapped rest of labels above it: each piece joins the nearest label starting at its left edge.
+
+    Only the stretch from the first table marker or data line to the last data line becomes rows.
     """
     words = page.extract_words(keep_blank_chars=False, use_text_flow=False, x_tolerance=1.5)  # type: ignore[attr-defined]
     if not words:
         return None
     lines: list[list[dict]] = []
-    for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
         if lines and abs(lines[-1][0]["top"] - w["top"]) < 3:
             lines[-1].append(w)
         else:
             lines.append([w])
-    for line in lines:
-        line.sort(key=lambda w: w["x0"])
+    segs = [_line_segments(line) for line in lines]
 
-    def numbers(line: list[dict]) -> list[dict]:
-        return [w for w in line if _NUMBER.match(w["text"])]
+    def first_value(line: list[_Seg]) -> int | None:
+        k = next((k for k, s in enumerate(line) if _is_value(s.text)), None)
+        if k is None or not all(_is_value(s.text) for s in line[k:]):
+            return None
+        if not any(_NUMBER.match(s.text) for s in line[k:]):
+            return None
+        if k == 0 and len(line) < 3:
+            return None  # a lone number (page number, year) is not a table row
+        return k
 
-    def is_data(line: list[dict]) -> bool:
-        """A label followed by three or more numbers, and nothing but numbers after the first one."""
-        first = next((k for k, w in enumerate(line) if _NUMBER.match(w["text"])), None)
-        return (
-            first is not None
-            and len(line) - first >= 3
-            and all(_NUMBER.match(w["text"]) for w in line[first:])
-        )
-
-    data = [i for i, line in enumerate(lines) if is_data(line)]
-    if len(data) < 3:
+    data = [i for i, line in enumerate(segs) if first_value(line) is not None]
+    if len(data) < 2:
         return None
-    centres = [(w["x0"] + w["x1"]) / 2 for i in data for w in numbers(lines[i])]
-    widths = [w["x1"] - w["x0"] for i in data for w in numbers(lines[i])]
-    tol = max(8.0, (sum(widths) / len(widths)) * 1.2)
-    cols = _cluster(centres, tol)
-    # merge clusters' representatives to their mean position
-    groups: dict[int, list[float]] = {}
-    for c in centres:
-        groups.setdefault(_index(cols, c, tol * 2), []).append(c)
-    cols = sorted(sum(v) / len(v) for k, v in groups.items() if k >= 0)
-    first_num_x = min(w["x0"] for i in data for w in numbers(lines[i]))
+    start = data[0]
+    for i in range(data[0] - 1, max(-1, data[0] - 12), -1):
+        joined = "".join(s.text for s in segs[i])
+        if any(m in joined for m in ("第二十条", "申请人情况", "勾稽关系", "行政复议", "信息内容")):
+            start = i
+    end = data[-1]
+
+    # runs of data lines and their value columns
+    def boundary_after(i: int) -> float:
+        nxt = next((d for d in data if d >= i), data[-1])
+        k = first_value(segs[nxt]) or 0
+        return segs[nxt][k].x0 - 3
+
     rows: list[list[str]] = []
-    for k, i in enumerate(data):
-        label_words = [w for w in lines[i] if w["x1"] <= first_num_x - 1 or not _NUMBER.match(w["text"])]
-        label = " ".join(w["text"] for w in label_words)
-        nxt = data[k + 1] if k + 1 < len(data) else len(lines)
-        for j in range(i + 1, min(nxt, i + 4)):
-            if numbers(lines[j]) or lines[j][0]["top"] - lines[j - 1][0]["top"] > 20:
-                break
-            label += "".join(w["text"] for w in lines[j])
-        values = [""] * len(cols)
-        for w in numbers(lines[i]):
-            idx = _index(cols, (w["x0"] + w["x1"]) / 2, tol * 2)
-            if idx >= 0:
-                values[idx] = (values[idx] + w["text"]) if values[idx] else w["text"]
-        rows.append([label, *values])
-    return Grid.from_rows(rows)
+    label_x: list[list[float]] = []  # per row: the x0 of each label cell
+    run: list[int] = []  # indices into rows of the current run's data rows
+    run_values: list[list[_Seg]] = []
+
+    def close_run() -> None:
+        if not run:
+            return
+        found = [s.centre for vals in run_values for s in vals]
+        # a column blank in every row of the run still has its header: the leaf header line, and
+        # the line above it where its cells do not overlap the leaf's (自然人/总计 span both lines)
+        label_starts = [x for r in run for x in label_x[r]]
+
+        def not_label(c: tuple[float, float]) -> bool:  # "信息内容" heads the label column
+            return all(abs(c[0] - x) >= 4 for x in label_starts)
+
+        extra: list[float] = []
+        hs = sorted(h for h in headers if h < run[0])
+        leaf = [c for c in header_cells.get(hs[-1], []) if not_label(c)] if hs else []
+        above = header_cells.get(hs[-2], []) if len(hs) > 1 and hs[-2] == hs[-1] - 1 else []
+        for x0, x1 in leaf + [
+            c for c in above if not_label(c) and all(c[1] <= l0 or c[0] >= l1 for l0, l1 in leaf)
+        ]:
+            if all(abs(f - (x0 + x1) / 2) > 6 for f in found):
+                extra.append((x0 + x1) / 2)
+        centres = _cluster(found + extra, 6.0)
+        for r, vals in zip(run, run_values, strict=True):
+            slots = [""] * len(centres)
+            for s in vals:
+                slots[_index(centres, s.centre, 1e9)] = s.text
+            if not vals:
+                slots = [""] * len(centres)
+            rows[r].extend(slots)
+        run.clear()
+        run_values.clear()
+
+    header_centres: list[float] = []  # centres of the latest header line's cells
+    header_prev = -1  # its row index
+    headers: set[int] = set()  # rows that are header lines (their x positions are not label columns)
+    header_cells: dict[int, list[tuple[float, float]]] = {}  # header row -> its cells' x extents
+    for i in range(start, end + 1):
+        line = segs[i]
+        k = first_value(line)
+        if k is not None:
+            rows.append([s.text for s in line[:k]])
+            label_x.append([s.x0 for s in line[:k]])
+            run.append(len(rows) - 1)
+            run_values.append(line[k:])
+            continue
+        limit = boundary_after(i)
+        known_x = {
+            round(x)
+            for r, xs in enumerate(label_x)
+            if r >= len(label_x) - 30 and r not in headers
+            for x in xs
+        }
+        stray = len(line) > 1 and any(all(abs(s.x0 - x) >= 4 for x in known_x) for s in line[1:])
+        if stray or any(s.centre >= limit for s in line):  # header line
+            close_run()
+            prev_centres = [x for x in header_centres] if rows and header_prev == len(rows) - 1 else []
+            centres = [s.centre for s in line]
+            if prev_centres and all(any(abs(c - p) < 3 for p in prev_centres) for c in centres):
+                # the wrapped second line of centred header cells ("结果维" / "持"): join them
+                for seg in line:
+                    j = min(range(len(prev_centres)), key=lambda j: abs(prev_centres[j] - seg.centre))
+                    rows[-1][j] += seg.text
+                continue
+            rows.append([s.text for s in line])
+            label_x.append([s.x0 for s in line])
+            headers.add(len(rows) - 1)
+            header_cells[len(rows) - 1] = [(seg.x0, seg.x1) for seg in line]
+            header_centres[:] = centres
+            header_prev = len(rows) - 1
+            continue
+        if _ROW_START.match(line[0].text) or not rows:
+            rows.append([s.text for s in line])
+            label_x.append([s.x0 for s in line])
+            continue
+        height = max(w["bottom"] - w["top"] for w in lines[i])
+        if run and lines[i][0]["top"] - lines[i - 1][0]["top"] > 1.7 * height:
+            # further down than a wrapped line would be: a row of its own whose values are all blank
+            rows.append([s.text for s in line])
+            label_x.append([s.x0 for s in line])
+            run.append(len(rows) - 1)
+            run_values.append([])
+            continue
+        for s in line:  # wrapped label text: join the latest label starting at the same x
+            for r in range(len(rows) - 1, max(-1, len(rows) - 30), -1):
+                hit = next((j for j, x in enumerate(label_x[r]) if abs(x - s.x0) < 4), None)
+                if hit is not None:
+                    rows[r][hit] += s.text
+                    break
+    close_run()
+    return Grid.from_rows(rows, layout="text")
