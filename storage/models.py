@@ -8,6 +8,8 @@ Design notes:
 - captures keep the exchange verbatim (headers as [name, value] pairs, bytes in a blob); decoded
   text is never stored, so any parser can be re-run on exactly what was fetched.
 - blobs are content-addressed by sha256 and stored once however many captures share them.
+- strings a parser or a web page produces (cell/check/section keys, encodings, parser version)
+  are TEXT: a VARCHAR limit would make PostgreSQL reject a report SQLite accepts.
 - a report is (agency, year); each parse that changes its content adds a report_version, the newest
   one is_current (enforced by a partial unique index), older ones are history.
 """
@@ -90,9 +92,9 @@ class Capture(Base):
     request_headers: Mapped[list[Any]] = mapped_column(JSON)
     response_headers: Mapped[list[Any]] = mapped_column(JSON)  # [[name, value], ...] verbatim, in order
     fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    declared_encoding: Mapped[str | None] = mapped_column(String(64))
-    detected_encoding: Mapped[str | None] = mapped_column(String(64))
-    encoding_rule: Mapped[str | None] = mapped_column(String(32))
+    declared_encoding: Mapped[str | None] = mapped_column(Text)
+    detected_encoding: Mapped[str | None] = mapped_column(Text)
+    encoding_rule: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(Text)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
@@ -158,7 +160,7 @@ class ReportVersion(Base):
     category: Mapped[str | None] = mapped_column(Text)
     template: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16))
-    parser_version: Mapped[str] = mapped_column(String(64))
+    parser_version: Mapped[str] = mapped_column(Text)
     parse_status: Mapped[str] = mapped_column(String(32))
     parse_message: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -180,7 +182,7 @@ class CellRow(Base):
     __tablename__ = "cells"
 
     version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id", ondelete="CASCADE"), primary_key=True)
-    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
     value: Mapped[float | None] = mapped_column(Float)
     raw: Mapped[str | None] = mapped_column(Text)
 
@@ -189,8 +191,8 @@ class CheckRow(Base):
     __tablename__ = "checks"
 
     version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id", ondelete="CASCADE"), primary_key=True)
-    check: Mapped[str] = mapped_column(String(64), primary_key=True)
-    instance: Mapped[str] = mapped_column(String(96), primary_key=True)  # '*' = the report-level verdict
+    check: Mapped[str] = mapped_column(Text, primary_key=True)
+    instance: Mapped[str] = mapped_column(Text, primary_key=True)  # '*' = the report-level verdict
     verdict: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(Text)
 
@@ -199,5 +201,5 @@ class SectionRow(Base):
     __tablename__ = "sections"
 
     version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id", ondelete="CASCADE"), primary_key=True)
-    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
     text: Mapped[str] = mapped_column(Text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,8 @@ VERSION_CAPTURES: Table = models.ReportVersionCapture.__table__  # type: ignore[
 CELLS: Table = models.CellRow.__table__  # type: ignore[assignment]
 CHECKS: Table = models.CheckRow.__table__  # type: ignore[assignment]
 SECTIONS: Table = models.SectionRow.__table__  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
 
 UNKNOWN_AGENCY_SUFFIX = "(未识别单位)"
 REPORT_LEVEL = "*"  # checks.instance of the report-level verdict row
@@ -197,6 +200,22 @@ def put_capture(conn: Connection, response: FetchedResponse, run_id: int | None,
 AgencyCache = dict[tuple[str, "str | None"], tuple[int, str]]
 
 
+def region_code_for(portal: PortalInfo | None) -> str | None:
+    """The 6-digit division code of a portal. Longer statistical codes (9/12 digits: township,
+    village) are cut to their county prefix; anything else is not a code and is dropped with a
+    warning rather than losing the report (the place names are still kept)."""
+    code = (portal.region_code or "").strip() if portal is not None else ""
+    if not code:
+        return None
+    if code.isascii() and code.isdigit():
+        if len(code) == 6:
+            return code
+        if len(code) in (9, 12):
+            return code[:6]
+    log.warning("portal %r: region_code %r is not a 6-digit division code; stored without one", portal.name, code)  # type: ignore[union-attr]
+    return None
+
+
 def agency_name_for(md: Metadata, portal: PortalInfo | None) -> str:
     """Never drop a report: an unidentified agency is filed under its portal."""
     if md.agency and md.agency.strip():
@@ -214,7 +233,7 @@ def resolve_agency(
     deleted), never ones inserted by this transaction, which could still roll back.
     """
     name = agency_name_for(md, portal)
-    region = portal.region_code if portal is not None else None
+    region = region_code_for(portal)
     kind = md.agency_kind or "other"
     found = cache.get((name, region)) if cache is not None else None
     if found is None:

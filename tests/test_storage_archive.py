@@ -281,3 +281,29 @@ def test_integrity_problems_detects_broken_archives(archive: Archive) -> None:
         "1 blob(s) not referenced by any capture",
         "1 report(s) without exactly one current version",
     ]
+
+
+def test_long_parser_strings_and_region_codes(archive: Archive, caplog: pytest.LogCaptureFixture) -> None:
+    """Whatever a parser or a web page produces is stored on PostgreSQL exactly as on SQLite."""
+    from crawler.parsing.result import Cell, CheckResult
+    from storage.records import PortalInfo
+
+    parsed = report()
+    long_key = "t9." + "x" * 300
+    parsed.cells[long_key] = Cell(long_key, 1.5, "一点五" * 100)
+    parsed.checks.append(CheckResult("t3_row_total_" + "y" * 100, "z" * 300, "pass", "d" * 5000))
+    parsed.sections["s" * 200] = "文" * 20000
+    parsed.parser_version = "v" * 200
+    response = page("http://127.0.0.1/long", "x")
+    response.declared_encoding = "text/html; charset=" + "g" * 200
+    twelve = PortalInfo(name="镇", region_code="611024100000", province="陕西省", city="商洛市", county="山阳县")
+    out = archive.record_report(run_id=None, portal=twelve, page=response, parsed=parsed)
+    assert out.change == "new"
+    bogus = PortalInfo(name="某地", region_code="not-a-code")
+    archive.record_report(run_id=None, portal=bogus, page=page("http://127.0.0.1/b", "b"), parsed=report(agency="某单位"))
+    assert "not a 6-digit division code" in caplog.text
+    recs = {r["agency"]: r for r in archive.export_records()}
+    assert recs["山阳县人民政府"]["region_code"] == "611024"
+    assert recs["山阳县人民政府"]["cells"][long_key] == 1.5
+    assert recs["山阳县人民政府"]["parser_version"] == "v" * 200
+    assert recs["某单位"]["region_code"] is None

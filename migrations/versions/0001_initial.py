@@ -71,9 +71,9 @@ def upgrade() -> None:
         sa.Column("request_headers", sa.JSON(), nullable=False),
         sa.Column("response_headers", sa.JSON(), nullable=False),
         sa.Column("fetched_at", TS, nullable=False),
-        sa.Column("declared_encoding", sa.String(64), nullable=True),
-        sa.Column("detected_encoding", sa.String(64), nullable=True),
-        sa.Column("encoding_rule", sa.String(32), nullable=True),
+        sa.Column("declared_encoding", sa.Text(), nullable=True),
+        sa.Column("detected_encoding", sa.Text(), nullable=True),
+        sa.Column("encoding_rule", sa.Text(), nullable=True),
         sa.Column("content_type", sa.Text(), nullable=True),
         sa.Column("etag", sa.Text(), nullable=True),
         sa.Column("last_modified", sa.Text(), nullable=True),
@@ -138,7 +138,7 @@ def upgrade() -> None:
         sa.Column("category", sa.Text(), nullable=True),
         sa.Column("template", sa.String(16), nullable=False),
         sa.Column("source", sa.String(16), nullable=False),
-        sa.Column("parser_version", sa.String(64), nullable=False),
+        sa.Column("parser_version", sa.Text(), nullable=False),
         sa.Column("parse_status", sa.String(32), nullable=False),
         sa.Column("parse_message", sa.Text(), nullable=True),
         sa.Column("content_hash", sa.String(64), nullable=False),
@@ -177,7 +177,7 @@ def upgrade() -> None:
     op.create_table(
         "cells",
         sa.Column("version_id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(96), nullable=False),
+        sa.Column("key", sa.Text(), nullable=False),
         sa.Column("value", sa.Float(), nullable=True),
         sa.Column("raw", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -188,8 +188,8 @@ def upgrade() -> None:
     op.create_table(
         "checks",
         sa.Column("version_id", sa.Integer(), nullable=False),
-        sa.Column("check", sa.String(64), nullable=False),
-        sa.Column("instance", sa.String(96), nullable=False),
+        sa.Column("check", sa.Text(), nullable=False),
+        sa.Column("instance", sa.Text(), nullable=False),
         sa.Column("verdict", sa.String(16), nullable=False),
         sa.Column("detail", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -200,7 +200,7 @@ def upgrade() -> None:
     op.create_table(
         "sections",
         sa.Column("version_id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(96), nullable=False),
+        sa.Column("key", sa.Text(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["version_id"], ["report_versions.id"], name="fk_sections_version_id_report_versions", ondelete="CASCADE"
