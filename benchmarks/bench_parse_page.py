@@ -96,6 +96,15 @@ def main() -> None:
         html_mod._build = real
     print(f"page level only (no table mapping): {n / secs:.0f} pages/s ({secs / n * 1000:.2f} ms/page)")
 
+    real_grids = html_mod._grids
+    html_mod._build = lambda **kw: html_mod.ParseResult(status="no_tables", metadata=kw["metadata"])
+    html_mod._grids = lambda container, limits: ([], "")
+    try:
+        n, secs = run(payloads, args.seconds)
+    finally:
+        html_mod._build, html_mod._grids = real, real_grids
+    print(f"page level without any table work: {n / secs:.0f} pages/s ({secs / n * 1000:.2f} ms/page)")
+
 
 if __name__ == "__main__":
     main()

@@ -43,6 +43,7 @@ _CONTAINER_CLASSES = (
 )
 _ZJEG = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_CLOSE_TITLE = re.compile(r"</title", re.I)
 _OPEN_TITLE = re.compile(r"(<title[^>]*>)([^<]*)", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
@@ -63,8 +64,11 @@ def _text_of(el: etree._Element) -> str:
 
 
 def _parse_tree(text: str) -> etree._Element | None:
-    text = _CONTROL.sub("", _XML_DECL.sub("", text, count=1))
-    if "</title>" not in text[:200_000].lower():  # an unclosed <title> would swallow the page as RCDATA
+    if text.lstrip()[:5].lower() == "<?xml":
+        text = _XML_DECL.sub("", text, count=1)  # lxml refuses str input with an encoding declaration
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    if not _CLOSE_TITLE.search(text, 0, 200_000):  # an unclosed <title> would swallow the page as RCDATA
         text = _OPEN_TITLE.sub(r"\1\2</title>", text, count=1)
     if not text.strip():
         return None
@@ -154,18 +158,15 @@ def split_marked(lines: list[str]) -> tuple[list[str], list[str]]:
     return lines[:i] + lines[i + 1 : j] + lines[j + 1 :], lines[i + 1 : j]
 
 
-_ID_OR_CLASS = etree.XPath("//*[@id or @class]")  # attribute-existence tests are cheap in libxml2
+_WITH_ID = etree.XPath("//*[@id]")  # existence tests are cheap in libxml2; comparisons are not
+_CLASSED_BLOCKS = etree.XPath("//div[@class] | //td[@class] | //section[@class] | //article[@class]")
 _CONTAINER_CLASS_SET = frozenset(_CONTAINER_CLASSES)
 
 
 def _container_candidates(root: etree._Element) -> list[etree._Element]:
-    out = []
-    for node in _ID_OR_CLASS(root):
-        if node.get("id") in _CONTAINER_IDS:
-            out.append(node)
-            continue
-        cls = node.get("class")
-        if cls and not _CONTAINER_CLASS_SET.isdisjoint(cls.split()):
+    out = [node for node in _WITH_ID(root) if node.get("id") in _CONTAINER_IDS]
+    for node in _CLASSED_BLOCKS(root):
+        if not _CONTAINER_CLASS_SET.isdisjoint(node.get("class").split()):
             out.append(node)
     return out
 
@@ -178,18 +179,28 @@ def _container_rank(node: etree._Element) -> int:
     return len(_CONTAINER_IDS) + min((_CONTAINER_CLASSES.index(c) for c in classes if c in _CONTAINER_CLASSES), default=99)
 
 
+def _text_len(el: etree._Element, enough: int) -> int:
+    """Length of ``el``'s text, counting only until ``enough`` (containers can be huge)."""
+    n = 0
+    for t in el.itertext():
+        n += len(t.strip())
+        if n >= enough:
+            break
+    return n
+
+
 def find_container(root: etree._Element) -> etree._Element:
     """The body container of portals.md §2 rule 5 (first in priority order with real text), else <body>."""
     candidates = sorted(_container_candidates(root), key=_container_rank)  # stable: document order within a rank
     best, best_size = None, -1
     for cand in candidates:
-        size = len(_text_of(cand))
+        size = _text_len(cand, 200)
         if size >= 200:
             return cand
         if size > best_size:
             best, best_size = cand, size
-    if best is not None and best_size >= 50:
-        return best
+    if best is not None and (best_size >= 20 or next(best.iter("table", "img", "a"), None) is not None):
+        return best  # a short page: few words, or a report made of images/links
     body = root.find(".//body")
     return body if body is not None else root
 
@@ -248,7 +259,7 @@ def _is_attachment(href: str) -> bool:
     return bool(_ATTACH_QUERY.search(parts.query))
 
 
-_HREF_XPATH = etree.XPath("//a[@href]")
+_HREF_XPATH = etree.XPath(".//a[@href]")  # relative: "//" would search the whole document
 _ATTACH_HINT = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|rtf|ofd|zip|rar|et)\b|downfile|download", re.I)
 
 
