@@ -1,0 +1,87 @@
+"""SIGKILL a real `nianbao crawl` at random moments; the archive stays consistent and a re-run completes it.
+
+The kills are placed by progress (after a random number of archived captures), not by time, so
+every kill lands mid-crawl whatever the machine's speed. After each kill the archive must pass the
+storage integrity checks (no version without its page capture, no cell without its version, no
+capture without its blob, no unreferenced blob, one current version per report). The final archive
+must hold exactly the simulator's truth (the same reports an uninterrupted crawl archives, see
+test_crawl_simulator.py), with one version each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+from crawl_helpers import FAST, PYTHON, REPO, crawl
+
+from simulator import build_world, serve_world
+from storage.archive import Archive
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def _captures(db: str) -> int:
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return int(con.execute("select count(*) from captures").fetchone()[0])
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0  # not created yet / schema being migrated
+
+
+def _comparable(records: list[dict]) -> dict[str, tuple]:
+    return {
+        r["url"]: (r["agency"], r["year"], r["template"], r["source"], json.dumps(r["cells"], sort_keys=True))
+        for r in records
+    }
+
+
+def test_sigkill_at_random_points_then_rerun_completes(tmp_path):
+    seed = int(os.environ.get("NIANBAO_KILL_SEED", random.randrange(1_000_000)))
+    rng = random.Random(seed)
+    db = str(tmp_path / "killed.db")
+    world = build_world(5, "tiny")
+    with serve_world(world) as running:
+        sources = tmp_path / "sources.json"
+        sources.write_text(json.dumps(running.sources(), ensure_ascii=False), encoding="utf-8")
+        kills = 0
+        for _ in range(3):
+            target = _captures(db) + rng.randint(3, 40)
+            proc = subprocess.Popen(
+                [PYTHON, "-m", "nianbao", "crawl", "--db", db, *FAST, "--sources", str(sources)],
+                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": str(REPO)},
+            )
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and _captures(db) < target and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if proc.poll() is None:
+                time.sleep(rng.random() * 0.2)  # somewhere inside the next write
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait(timeout=30)
+            with Archive.open(db) as archive:
+                assert archive.integrity_problems() == [], f"seed {seed}, after kill {kills}"
+        assert kills >= 2, f"seed {seed}: the crawl finished before it could be killed"
+        final = crawl(db, "--sources", str(sources), timeout=200)
+        assert final.returncode in (0, 1), final.stderr[-2000:]
+        truth = {t.url: t for t in running.truth().reports}
+    with Archive.open(db) as archive:
+        assert archive.integrity_problems() == []
+        records = list(archive.export_records())
+        stats = archive.stats()
+    got = _comparable(records)
+    assert set(got) == set(truth), f"seed {seed}"
+    assert len(records) == len(truth) == stats["reports"] == stats["report_versions"], f"seed {seed}"
+    assert all(got[u][1] == t.year for u, t in truth.items())
+    exact = [u for u, t in truth.items() if json.loads(got[u][4]) == t.cells]
+    assert len(exact) >= 0.8 * len(truth), f"seed {seed}"
