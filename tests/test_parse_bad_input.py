@@ -116,8 +116,9 @@ def test_script_only_page() -> None:
     assert r.status == "not_report"
 
 
-def test_truncated_office_and_pdf_headers_do_not_crash() -> None:
-    for payload in (b"%PDF-1.4\n1 0 obj <<", b"PK\x03\x04" + os.urandom(200), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(600)):
+def test_truncated_pdf_and_zip_headers_do_not_crash() -> None:
+    # (OLE garbage is left to the attachment tests: its converter path takes seconds)
+    for payload in (b"%PDF-1.4\n1 0 obj <<", b"PK\x03\x04" + os.urandom(200)):
         r = parse_document(payload, "http://x.gov.cn/a.bin", {})
         assert r.status in STATUSES and (r.status == "ok" or r.message)
 
