@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.codebook import METADATA_COLUMNS, check_column, entries
+from crawler.parsing.schema import KEY_FIGURES
+from storage.codebook import check_column, entries
 
 ARCHIVE_DB = "archive"
 SEARCH_DB = "search"
@@ -101,22 +102,23 @@ def _strip(sql: str) -> str:
     return "\n".join(line.rstrip() for line in sql.strip().splitlines())
 
 
-def _metadata_column_docs() -> dict[str, str]:
-    return {name: f"{zh} / {en}: {desc}" for name, zh, en, _dtype, desc in METADATA_COLUMNS}
-
-
 def _report_wide_columns() -> dict[str, str]:
-    docs = _metadata_column_docs()
-    docs.update(
-        {
-            "agency_kind": docs["agency_kind"],
-            "parse_status": docs["status"],
-            "version_id": "report version id; the link opens its provenance page (captures, raw cell text)",
-        }
-    )
+    """Short descriptions of the view's own columns (Datasette lists them above the table)."""
+    docs = {
+        "version_id": "report version id: opens the provenance page (captures, raw cell text)",
+        "title": "title as published: opens the provenance page",
+        "region_code": "6-digit division code of the county",
+        "year": "report year (the year the statistics cover)",
+        "published": "发布日期",
+        "template": "table format: v2019 | v2021 | pre2019 | unknown",
+        "source": "what the cells were read from: html, pdf, docx, ...",
+        "parse_status": "ok | partial | no_tables | image_only | unparsed",
+    }
     for e in entries():
-        if e.kind in ("cell", "check"):
-            docs[e.column] = f"{e.label_zh} / {e.label_en}" + (f" ({e.unit})" if e.unit else "")
+        if e.kind == "cell" and e.name in KEY_FIGURES:
+            docs[e.column] = f"{e.label_zh} ({e.unit})"
+        elif e.kind == "check" and e.name in CHECK_NAMES:
+            docs[e.column] = f"verdict of {e.name}: {e.label_en}"
     return docs
 
 
