@@ -100,3 +100,19 @@ def test_cli_export_bad_db_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "does not exist" in capsys.readouterr().err
     assert main(["export", "--format", "jsonl", "--db", "ftp://h/x"]) == 2
     assert "unsupported database scheme" in capsys.readouterr().err
+
+
+def test_readonly_archive_cannot_write_even_with_raw_sql(db_url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with Archive.open(db_url) as a:
+        a.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/1", "1"), parsed=report())
+    with Archive.open(db_url, readonly=True) as ro:
+        assert ro.stats()["reports"] == 1
+        with pytest.raises(ArchiveError, match="opened read-only"):
+            ro.store_capture(page("http://127.0.0.1/2", "2"), None)
+        # the connection itself is read-only too (SQLite mode=ro, PostgreSQL read-only transactions)
+        with pytest.raises(DBAPIError, match=r"(?i)read-?only"), ro._engine.begin() as conn:
+            conn.execute(text("DELETE FROM cells"))
+        assert ro.stats()["cells"] == len(report().cells)
