@@ -146,3 +146,13 @@ def test_report_page_is_accepted_by_title() -> None:
     assert result.is_report, result.message
     assert result.metadata.title == "某县统计局2021年政府信息公开工作年度报告"
     assert result.metadata.agency == "某县统计局" and result.metadata.agency_kind == "department"
+
+
+def test_traditional_character_mirror_title() -> None:
+    """portals.md §8: mirrors convert pages to Traditional characters; titles still classify."""
+    from crawler.parsing.metadata import agency_from_title
+
+    title = "武漢市生態環境局2020年政府信息公開工作年度報告"
+    assert is_report_title(title)
+    assert agency_from_title(title) == "武汉市生态环境局"
+    assert title_verdict("《某縣2020年政府信息公開工作年度報告》解讀") is False

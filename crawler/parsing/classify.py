@@ -75,6 +75,26 @@ def _has_report_text(payload: bytes) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------
+# Traditional-character mirrors (portals.md §8): enough of a mapping for titles and markers
+
+_TRAD = (
+    "條条項项內内開开報报處处請请複复議议訟讼總总體体況况動动務务據据結结轉转續续數数權权規规範范國国辦办關关於于門门"
+    "區区縣县鎮镇鄉乡題题問问進进與与機机構构會会當当屬属發发佈布號号時时間间實实現现產产營营業业組组織织類类簡简態态"
+    "環环漢汉財财經经濟济設设計计統统聯联應应對对訴诉審审維维護护糾纠網网頁页圖图單单級级訊讯構构傳传達达這这"
+    "為为個个們们來来後后從从舉举辭辞響响錄录備备門门級级準准製制廢废歸归勞劳稅税證证療疗衛卫醫医藥药學学專专導导陽阳讀读說说詢询覽览點点擊击"
+)
+_TRAD_MAP = str.maketrans(_TRAD[0::2], _TRAD[1::2])
+_TRAD_HINT = re.compile("[條項開報處複議訟總體況務據結轉續數權規範國辦關門區縣鎮鄉題問進與機構會發號時間實現]")
+
+
+def to_simplified(text: str) -> str:
+    """Map the Traditional characters that matter for matching (titles, section and table labels)."""
+    if not _TRAD_HINT.search(text, 0, 20_000):
+        return text
+    return text.translate(_TRAD_MAP)
+
+
+# ------------------------------------------------------------------------------------------------
 # Titles
 
 _WS = re.compile(r"[\s\u3000\xa0]+")
@@ -125,7 +145,7 @@ _SITE_SPLIT = re.compile(r"\s*(?:[_|｜]|——| - | — |-{2,})\s*")
 
 
 def _normalise_title(title: str) -> str:
-    t = _WS.sub("", title)
+    t = _WS.sub("", to_simplified(title))
     for _ in range(3):
         stripped = _TRAILER.sub("", t)
         if stripped == t:
@@ -191,7 +211,7 @@ _DECOY_BODY = re.compile(r"年度报告格式》|报告格式的通知|关于印
 
 def report_evidence(text: str) -> int:
     """How many distinct report-structure markers appear in ``text`` (0..13)."""
-    window = text[:200_000]
+    window = to_simplified(text[:200_000])
     return sum(1 for p in _BODY_MARKERS if p.search(window))
 
 

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from crawler.parsing.classify import title_verdict
+from crawler.parsing.classify import title_verdict, to_simplified
 from crawler.parsing.result import AgencyKind, Metadata
 
 # ------------------------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ _SUMMARY_BODY = re.compile(r"汇总编制|基础上汇总|汇总[^。\n]{0,60}�
 
 
 def strip_title(title: str) -> str:
-    t = re.sub(r"[\s\u3000\xa0]+", "", title)
+    t = re.sub(r"[\s\u3000\xa0]+", "", to_simplified(title))
     for _ in range(3):
         s = _TITLE_TRAILER.sub("", t)
         if s == t:
