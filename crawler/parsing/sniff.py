@@ -127,11 +127,14 @@ def _is_image(head: bytes) -> bool:
     return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
 
 
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 27), *range(28, 32)])
+
+
 def _looks_textual(head: bytes) -> bool:
     """Few control bytes and decodable as UTF-8 or GB18030 (ignoring a possibly cut last character)."""
     if not head:
         return False
-    controls = sum(1 for b in head if b < 9 or (13 < b < 32 and b != 27))
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if controls > len(head) // 100 + 1:
         return False
     for enc in ("utf-8", "gb18030"):
