@@ -59,8 +59,10 @@ EXTENSIONS = {"crawler.middlewares.ProgressExtension": 500}
 NIANBAO_DB = None  # archive URL/path; None -> $NIANBAO_DB -> ./nianbao.db
 NIANBAO_ARCHIVE = True  # False: follow links only, write nothing (benchmark baseline)
 NIANBAO_HOST_PAGE_CAP = 5000  # requests per host per run
-NIANBAO_MAX_DEPTH = 8  # navigation hops from a start URL (pager hops are free)
+NIANBAO_NAV_DEPTH = 4  # hops from a start URL while looking for the 年报 column
+NIANBAO_MAX_DEPTH = 8  # hops inside a 年报 column (pager hops are free)
 NIANBAO_QUERY_VARIANTS_CAP = 300  # distinct query strings per (host, path, parameter names)
+NIANBAO_TRAP_VARIANTS_CAP = 20  # the same for calendar-like URLs (?date=2024-01-01 ...)
 NIANBAO_MAX_ATTACHMENTS = 8  # attachment files fetched per report page
 NIANBAO_CONDITIONAL = True  # conditional re-requests from archived validators
 NIANBAO_PROGRESS = "auto"  # auto | always | never
