@@ -136,6 +136,8 @@ def _coverage(conn: Connection, regions: Sequence[str], only_years: Sequence[int
         fails.setdefault(int(vid), []).append(name)
     seen_years: set[int] = set()
     for agency_id, year, vid, parse_status in conn.execute(vq):
+        if year is not None:
+            seen_years.add(int(year))  # archive-wide: a county with no report that year shows as missing
         ag = agencies.get(int(agency_id))
         if ag is None:
             continue
@@ -144,7 +146,6 @@ def _coverage(conn: Connection, regions: Sequence[str], only_years: Sequence[int
             continue
         if only_years and year not in only_years:
             continue
-        seen_years.add(int(year))
         ag.years[int(year)] = YearCell(
             status=parse_status if parse_status in PARSED else "failed",
             parse_status=parse_status,
