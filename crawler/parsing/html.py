@@ -141,9 +141,8 @@ def element_lines(el: etree._Element, mark: etree._Element | None = None) -> lis
     raw = etree.tostring(work, method="text", encoding="unicode", with_tail=False)
     lines = []
     for line in raw.split("\n"):
-        line = _SPACES.sub(" ", line).strip()
-        if line:
-            lines.append(line)
+        if line and not line.isspace():
+            lines.append(_SPACES.sub(" ", line).strip())
     return lines
 
 
@@ -159,14 +158,14 @@ def split_marked(lines: list[str]) -> tuple[list[str], list[str]]:
 
 
 _WITH_ID = etree.XPath("//*[@id]")  # existence tests are cheap in libxml2; comparisons are not
-_CLASSED_BLOCKS = etree.XPath("//div[@class] | //td[@class] | //section[@class] | //article[@class]")
 _CONTAINER_CLASS_SET = frozenset(_CONTAINER_CLASSES)
 
 
 def _container_candidates(root: etree._Element) -> list[etree._Element]:
     out = [node for node in _WITH_ID(root) if node.get("id") in _CONTAINER_IDS]
-    for node in _CLASSED_BLOCKS(root):
-        if not _CONTAINER_CLASS_SET.isdisjoint(node.get("class").split()):
+    for node in root.iter("div", "td", "section", "article"):
+        cls = node.get("class")
+        if cls and not _CONTAINER_CLASS_SET.isdisjoint(cls.split()):
             out.append(node)
     return out
 
