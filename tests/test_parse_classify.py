@@ -156,3 +156,29 @@ def test_traditional_character_mirror_title() -> None:
     assert is_report_title(title)
     assert agency_from_title(title) == "武汉市生态环境局"
     assert title_verdict("《某縣2020年政府信息公開工作年度報告》解讀") is False
+
+
+def _list_page(extra_body: str = "") -> bytes:
+    items = "".join(
+        f"<li><a href='./2021{i:02d}/t2021{i:02d}20_{i}.html'>示例县第{i}局2020年政府信息公开工作年度报告</a><span>2021-01-{i:02d}</span></li>"
+        for i in range(1, 9)
+    )
+    return (
+        "<html><head><title>政府信息公开年报_示例县人民政府</title></head><body>"
+        f"<div class='list'><ul>{items}</ul></div>{extra_body}</body></html>"
+    ).encode()
+
+
+def test_column_list_page_is_not_a_report() -> None:
+    result = parse_document(_list_page(), "http://www.example.gov.cn/zfxxgk/zfxxgknb/index.html", {})
+    assert result.status == "not_report"
+    assert "list of 8 report titles" in result.message
+
+
+def test_report_with_a_related_reports_box_is_still_a_report() -> None:
+    body = (
+        "<div id='zoom'><h1>示例县2020年政府信息公开工作年度报告</h1><p>一、总体情况</p><p>2020年，本县认真贯彻条例。</p>"
+        "<p>二、主动公开政府信息情况</p><p>三、收到和处理政府信息公开申请情况</p><p>四、政府信息公开行政复议、行政诉讼情况</p></div>"
+    )
+    result = parse_document(_list_page(body), "http://www.example.gov.cn/a.html", {})
+    assert result.is_report, result.message

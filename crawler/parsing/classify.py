@@ -215,14 +215,30 @@ def report_evidence(text: str) -> int:
     return sum(1 for p in _BODY_MARKERS if p.search(window))
 
 
+_DATE_TAIL = re.compile(r"[\s\[\]()（）]*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?[\s\]）)]*$")
+
+
+def count_report_titles(lines: list[str], limit: int = 600) -> int:
+    """Distinct lines that are report titles (a trailing list date ignored): ≥ 3 means a column list."""
+    seen: set[str] = set()
+    for line in lines[:limit]:
+        if len(line) > 100 or ("报告" not in line and "年报" not in line and "報" not in line):
+            continue
+        t = _DATE_TAIL.sub("", line)
+        if t not in seen and title_verdict(t) is True:
+            seen.add(t)
+    return len(seen)
+
+
 _WEAK_TITLE = re.compile(r"(?:19|20)\d{2}\s*(?:年度?)?\s*(?:年报|年度报告)")
 
 
 def classify_content(title: str | None, text: str, head_lines: list[str] | None = None) -> tuple[bool, str]:
     """(is_report, reason). Positive evidence required; a decoy title overrides body evidence.
 
-    ``head_lines`` (the first lines of the page) may carry a weak title such as a flipbook's
-    "2020年报_审计局", which together with some report structure is enough.
+    ``head_lines`` (the page's lines) may carry a weak title such as a flipbook's "2020年报_审计局",
+    which together with some report structure is enough; three or more distinct report titles in
+    them make the page a list (a 年报 column page), never a report.
     """
     verdict = title_verdict(title)
     if verdict is False:
@@ -230,13 +246,16 @@ def classify_content(title: str | None, text: str, head_lines: list[str] | None 
     if _DECOY_BODY.search(text[:20_000]):
         return False, "the national report-format notice (国办公开办函), not a report"
     score = report_evidence(text)
+    listed = count_report_titles(head_lines or [])
+    if listed >= 3 and score < 3:  # a report page with a "related reports" box still has structure
+        return False, f"a list of {listed} report titles (a column/list page, not a report)"
     if verdict is True:
         return True, f"report title: {title[:80]!r}"
     if score >= 4 and ("年度报告" in text[:50_000] or "年报" in text[:50_000]):
         return True, f"report structure in body ({score} markers)"
     if score >= 6:
         return True, f"report structure in body ({score} markers)"
-    weak = next((ln for ln in head_lines or () if len(ln) <= 60 and _WEAK_TITLE.search(ln)), None)
+    weak = next((ln for ln in (head_lines or [])[:40] if len(ln) <= 60 and _WEAK_TITLE.search(ln)), None)
     if weak and score >= 2 and title_verdict(weak) is not False:
         return True, f"page header {weak!r} and report structure ({score} markers)"
     shown = repr((title or "").strip()[:60]) if title else "no title"

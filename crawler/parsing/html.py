@@ -424,7 +424,7 @@ def parse_html(payload: bytes, url: str, headers: Mapping[str, str], limits: Par
     metadata = extract_metadata(page_lines, body_text, url, meta_tags=meta, candidates=candidates, title_lines=title_lines)
 
     attachments, images = collect_links(walk_root, container, url)
-    is_report, reason = classify_content(metadata.title, body_text, page_lines[:40])
+    is_report, reason = classify_content(metadata.title, body_text, page_lines)
     if not is_report:
         res = ParseResult(status="not_report", message=reason)
         return _finish(res, metadata=metadata, decoded=decoded, source="html", attachments=attachments, images=images)
@@ -457,7 +457,7 @@ def parse_plain_text(payload: bytes, url: str, headers: Mapping[str, str], limit
                            encoding_declared=decoded.declared, encoding_rule=decoded.rule)
     body_text = "\n".join(lines)
     metadata = extract_metadata(lines, body_text, url)
-    is_report, reason = classify_content(metadata.title, body_text, lines[:40])
+    is_report, reason = classify_content(metadata.title, body_text, lines)
     if not is_report:
         res = ParseResult(status="not_report", message=reason)
     else:
