@@ -264,3 +264,13 @@ def test_build_report_statuses() -> None:
     )
     assert only_t2.status == "partial" and "表三" in only_t2.message
     assert only_t2.cells["t2.art20_1.regulations.made"].value == 1
+
+
+def test_text_row_without_values_is_blank_only_if_the_table_goes_on() -> None:
+    head = "申请人情况\n自然人\n商业企业\n"
+    rows = [["一、本年新收政府信息公开申请数量"], ["二、上年结转政府信息公开申请数量", *"1234567"]]
+    goes_on = map_tables([Grid.from_rows(rows, layout="text")], head, "v2019")
+    assert goes_on.cells["t3.new_received.total"].value is None
+    assert goes_on.cells["t3.carried_over.total"].value == 7
+    truncated = map_tables([Grid.from_rows(rows[::-1], layout="text")], head, "v2019")
+    assert "t3.new_received.total" not in truncated.cells  # an excerpt cut after the label

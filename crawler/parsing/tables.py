@@ -479,6 +479,7 @@ def _map_grid(grid: Grid, st: _State) -> None:
     st.header_rows = []
     if st.colmap and st.colmap.width != grid.n_cols:
         st.colmap = None
+    pending: tuple[tuple[str, str], int] | None = None  # a text row whose values may all be blank
     for r in range(grid.n_rows):
         labels, values = _row_items(grid, r)
         if not labels and not any(v for _, v in values) and not (values and st.table == "t4"):
@@ -571,6 +572,11 @@ def _map_grid(grid: Grid, st: _State) -> None:
         has_numbers = any(v for _, v in values)
         if text_mode:
             values = [(c, v) for c, v in values if c > last_label_col]
+        if pending is not None and (values or header_hits):
+            (ptable, prow), pr = pending  # the table went on: that row's values were all blank
+            pending = None
+            emit = _emit_t2_row if ptable == "t2" else _emit_t3_row
+            emit(grid, pr, prow, [], st, True, -1)
         vertical_t4 = st.table == "t4" and len(outcomes) == 1 and row_key is None
         if row_key is None and not vertical_t4:
             if st.table == "t4" and len(values) >= 15:  # the 15 numbers of 表四, even if all blank
@@ -584,6 +590,10 @@ def _map_grid(grid: Grid, st: _State) -> None:
                 _emit_t4_row(grid, r, values, st, group4, text_mode)
             continue
         if not values and (text_mode or not labels):
+            if text_mode and row_key is not None:
+                # a text row with a label and nothing after it: blank values if the table goes on
+                # (rows follow), or a truncated excerpt (nothing follows) -> decided at the next row
+                pending = (row_key, r)
             continue
         if vertical_t4:
             group = group4 or st.t4_group
