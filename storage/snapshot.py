@@ -1,6 +1,6 @@
 """Derived SQLite files for researchers: a full snapshot of any archive, and the search side file.
 
-``nianbao snapshot --db postgresql://... --out snap.db`` copies every table into a fresh SQLite
+``nianbao snapshot --db postgresql://... --out snap.db`` copies every table (as reflected, so tables of later migrations too) into a fresh SQLite
 archive created by the Alembic migrations (so the snapshot has exactly the schema, indexes and
 views of a crawled SQLite archive, and `nianbao serve`, exports and re-parses work on it). Rows
 are streamed in batches in foreign-key order; the file is written under a temporary name and
@@ -24,44 +24,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, MetaData, Table, func, insert, select
 
 from storage.archive import Archive, ArchiveError, open_engine
-from storage.writes import (
-    AGENCIES,
-    ALIASES,
-    BLOBS,
-    CAPTURES,
-    CELLS,
-    CHECKS,
-    REPORTS,
-    RUNS,
-    SECTIONS,
-    VERSION_CAPTURES,
-    VERSIONS,
-)
+from storage.writes import AGENCIES, BLOBS, REPORTS, SECTIONS, VERSIONS
 
-# Parents before children (foreign keys are on in the SQLite target).
-COPY_ORDER: tuple[Table, ...] = (
-    BLOBS,
-    RUNS,
-    CAPTURES,
-    AGENCIES,
-    ALIASES,
-    REPORTS,
-    VERSIONS,
-    VERSION_CAPTURES,
-    CELLS,
-    CHECKS,
-    SECTIONS,
-)
+SKIP_TABLES = {"alembic_version"}  # the target is stamped by its own migrations
 ROW_BATCH = 2_000
 BLOB_BATCH = 100  # blobs are up to megabytes each: keep a batch to tens of MB at most
 
 
 def _rows(conn: Connection, table: Table, batch: int) -> Iterator[list[dict[str, Any]]]:
     """Every row of ``table`` in primary-key order, ``batch`` at a time, via a streaming cursor."""
-    order = list(table.primary_key.columns)
+    order = list(table.primary_key.columns) or list(table.columns)
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(select(table).order_by(*order))
     for part in result.mappings().partitions(batch):
         yield [{k: _utc(v) for k, v in r.items()} for r in part]
@@ -72,6 +47,14 @@ def _utc(value: Any) -> Any:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.UTC)
     return value
+
+
+def copy_order(conn: Connection) -> list[Table]:
+    """Every archive table, parents before children, as reflected from the database itself: a
+    table added by a later migration is copied without this module knowing about it."""
+    meta = MetaData()
+    meta.reflect(bind=conn)
+    return [t for t in meta.sorted_tables if t.name not in SKIP_TABLES]
 
 
 def copy_archive(source_url: str | None, out: Path, *, progress: Any = None) -> dict[str, int]:
@@ -91,16 +74,22 @@ def copy_archive(source_url: str | None, out: Path, *, progress: Any = None) -> 
         target_engine, _ = open_engine(str(tmp))
         try:
             with source._read() as src, target_engine.connect() as dst:
-                for table in COPY_ORDER:
+                targets = {t.name: t for t in copy_order(dst)}
+                sources = {t.name: t for t in copy_order(src)}
+                missing = sorted(set(sources) - set(targets))
+                if missing:
+                    raise ArchiveError(f"snapshot schema lacks table(s) {', '.join(missing)}")
+                dst.rollback()
+                for name, table in targets.items():
                     n = 0
-                    size = BLOB_BATCH if table is BLOBS else ROW_BATCH
-                    for rows in _rows(src, table, size):
+                    size = BLOB_BATCH if name == BLOBS.name else ROW_BATCH
+                    for rows in _rows(src, sources[name], size) if name in sources else ():
                         with dst.begin():
                             dst.execute(insert(table), rows)
                         n += len(rows)
                         if progress is not None:
-                            progress(table.name, n)
-                    counts[table.name] = n
+                            progress(name, n)
+                    counts[name] = n
                 dst.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             target_engine.dispose()
@@ -119,12 +108,7 @@ def copy_archive(source_url: str | None, out: Path, *, progress: Any = None) -> 
 def run_snapshot_command(args: argparse.Namespace) -> int:
     """`nianbao snapshot --db URL --out FILE`."""
     out = Path(args.out)
-    last: dict[str, int] = {}
-
-    def progress(table: str, n: int) -> None:
-        last[table] = n
-
-    counts = copy_archive(args.db, out, progress=progress)
+    counts = copy_archive(args.db, out)
     total = sum(counts.values())
     detail = ", ".join(f"{name} {n}" for name, n in counts.items() if n)
     print(f"nianbao snapshot: copied {total} rows into {out.absolute()} ({detail or 'empty archive'})", file=sys.stderr)
