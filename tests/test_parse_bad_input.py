@@ -7,8 +7,12 @@ import os
 import random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crawler.parsing import ParseLimits, parse_document
+from crawler.parsing.decoding import decode_html
+from crawler.parsing.sniff import sniff
 
 TITLE = "某县2020年政府信息公开工作年度报告"
 URL = "http://www.example.gov.cn/art/2021/1/20/art_1_1.html"
@@ -130,3 +134,30 @@ def test_random_html_soup_never_raises() -> None:
     for _ in range(30):
         soup = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 400)))
         _parse(_page(soup))
+
+
+# ------------------------------------------------------------------------------------------------
+# properties: arbitrary bytes and headers never escape as exceptions
+
+_CHUNKS = st.sampled_from(
+    [b"<html>", b"<meta charset='gbk'>", b"<meta charset=utf-8>", b"<title>", "年度报告".encode(), "年度报告".encode("gbk"),
+     b"\xef\xbb\xbf", b"\xff\xfe", b"%PDF-", b"PK\x03\x04", b"<table><tr><td>", b"</td>", b"\x00", b"\xd0\xcf\x11\xe0",
+     "索　引　号：".encode(), b"2020-01-20", b"<!--ZJEG_RSS.content.begin-->", b"<?xml version='1.0' encoding='gbk'?>"]
+)
+_PAYLOADS = st.lists(st.one_of(_CHUNKS, st.binary(max_size=40)), max_size=30).map(b"".join)
+_CTYPES = st.sampled_from([None, "text/html", "text/html; charset=gbk", "text/html; charset=bogus", "application/pdf",
+                           "text/plain; charset=iso-8859-1"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(payload=_PAYLOADS, ctype=_CTYPES, status=st.sampled_from([200, 200, 403, 412, 418, 500]))
+def test_arbitrary_payloads_never_raise(payload: bytes, ctype: str | None, status: int) -> None:
+    headers = {"content-type": ctype} if ctype else {}
+    decode_html(payload, headers)
+    sniff(payload, "http://x.gov.cn/a", ctype)
+    result = parse_document(payload, "http://x.gov.cn/a.html", headers, status=status)
+    assert result.status in STATUSES
+    assert result.status == "ok" or result.message
+    assert not result.message.startswith("parser error"), result.message
+    if status != 200:
+        assert result.status == "blocked"

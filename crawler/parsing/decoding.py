@@ -84,6 +84,8 @@ def decode_html(payload: bytes, headers: Mapping[str, str] | None = None) -> Dec
 
 def _header_charset(headers: Mapping[str, str]) -> str | None:
     ctype = headers.get("content-type") or headers.get("Content-Type") or ""
+    if isinstance(ctype, bytes):  # Scrapy headers hold bytes
+        ctype = ctype.decode("latin-1")
     m = _CT_CHARSET.search(ctype)
     return m.group(1).lower() if m else None
 
