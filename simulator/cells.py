@@ -155,11 +155,14 @@ def _verdict(instances: list[str]) -> str:
 
 
 def _instance(lhs: list[int | float | None], rhs: list[int | float | None]) -> str:
-    if all(v is None for v in lhs + rhs):
+    nulls = lhs.count(None) + rhs.count(None)
+    if nulls == len(lhs) + len(rhs):
         return "not_assessable"
-    if sum(v or 0 for v in lhs) == sum(v or 0 for v in rhs):
+    left = sum([v for v in lhs if v is not None])
+    right = sum([v for v in rhs if v is not None])
+    if abs(left - right) < 1e-9:
         return "pass"
-    return "fail" if all(v is not None for v in lhs + rhs) else "not_assessable"
+    return "not_assessable" if nulls else "fail"
 
 
 def check_identities(cells: Mapping[str, int | float | None], template: str) -> dict[str, str]:

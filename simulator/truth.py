@@ -7,7 +7,8 @@ crawler cannot (and should not) archive them.
 from __future__ import annotations
 
 from simulator.cells import check_identities, cross_year
-from simulator.world import Portal, Truth, TruthReport, World
+from simulator.spec import ReportSpec
+from simulator.world import Portal, Report, Truth, TruthReport, World
 
 
 def disallowed(portal: Portal, path: str) -> bool:
@@ -15,6 +16,15 @@ def disallowed(portal: Portal, path: str) -> bool:
     if portal.encoding == "gbk-none":  # that portal has no robots.txt (404 = everything allowed)
         return False
     return any(path.startswith(rule) for rule in portal.robots_disallow)
+
+
+def _checks(rep: Report, spec: ReportSpec) -> dict[str, str]:
+    """Within-report check verdicts, memoised on the report until its spec changes."""
+    memo = getattr(rep, "_checks_memo", None)
+    if memo is None or memo[0] is not spec:
+        memo = (spec, check_identities(spec.cells, spec.template))
+        rep._checks_memo = memo  # type: ignore[attr-defined]
+    return memo[1]
 
 
 def build_truth(world: World) -> Truth:
@@ -29,7 +39,7 @@ def build_truth(world: World) -> Truth:
             rep = item.report
             spec = rep.spec()
             path = site.item_url(item)
-            checks = check_identities(spec.cells, spec.template)
+            checks = dict(_checks(rep, spec))
             prev = by_agency_year.get((rep.agency.key, rep.year - 1))
             if checks and prev is not None and prev.template in ("v2019", "v2021"):
                 checks["cross_year"] = cross_year(spec.cells, prev.spec().cells)

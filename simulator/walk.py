@@ -18,7 +18,9 @@ from collections import deque
 from dataclasses import dataclass, field
 
 _HREF = re.compile(r"""href\s*=\s*["']([^"'#]+)["']""", re.I)
-_TRS_PAGER = re.compile(r"""createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
+_TRS_PAGER = re.compile(r"""createPageHTML\(\s*(?:["'][^"']*["']\s*,\s*)?(\d+|countPage)\s*,\s*(\d+|currentPage)\s*,"""
+                        r"""\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
+_COUNT_PAGE = re.compile(r"var\s+countPage\s*=\s*(\d+)")
 _HANWEB = re.compile(r"columnid=(\d+)&(?:amp;)?unitid=(\d+)")
 _TOTALREC = re.compile(r"<totalrecord>(\d+)</totalrecord>")
 _CONFIG = re.compile(r"window\._CONFIG\s*=\s*(\{.*?\});</script>", re.S)
@@ -107,7 +109,11 @@ def walk(home_url: str, *, max_requests: int = 20000, keep_bodies: bool = False)
             push(href.replace("&amp;", "&"))
         m = _TRS_PAGER.search(text)
         if m:
-            n, name, ext = int(m.group(1)), m.group(3), m.group(4)
+            count = m.group(1)
+            if count == "countPage":
+                cm = _COUNT_PAGE.search(text)
+                count = cm.group(1) if cm else "1"
+            n, name, ext = int(count), m.group(3), m.group(4)
             for i in range(1, n):
                 push(f"{name}_{i}.{ext}")
         for cid, uid in set(_HANWEB.findall(text)):
