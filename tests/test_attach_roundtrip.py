@@ -109,7 +109,7 @@ def _roundtrip(kind: str, template: str, cells: dict) -> None:
 
 @pytest.mark.parametrize("kind", ["docx", "xlsx", "pdf"])
 @pytest.mark.parametrize("template", TEMPLATES)
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_cells_roundtrip(kind: str, template: str, data) -> None:
     _roundtrip(kind, template, data.draw(_cells_strategy(template)))
@@ -123,7 +123,7 @@ def test_cells_roundtrip_unruled_pdf(template: str) -> None:
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
-@settings(max_examples=4, deadline=None)
+@settings(max_examples=3, deadline=None)
 @given(data=st.data())
 def test_cells_roundtrip_unruled_pdf_with_blanks(template: str, data) -> None:
     """Blank cells keep their slot: values are placed by position on their run's value columns."""

@@ -367,8 +367,8 @@ def _unruled_grid(page: object) -> Grid | None:
         return k
 
     data = [i for i, line in enumerate(segs) if first_value(line) is not None]
-    if len(data) < 2:
-        return None
+    if not data or (len(data) == 1 and len(segs[data[0]]) - (first_value(segs[data[0]]) or 0) < 5):
+        return None  # one short number line is prose; one long one (表四's 15 numbers) is a table
     start = data[0]
     for i in range(data[0] - 1, max(-1, data[0] - 12), -1):
         joined = "".join(s.text for s in segs[i])
