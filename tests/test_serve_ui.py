@@ -97,7 +97,8 @@ def test_report_table_links_to_provenance_and_facets(ds: Any) -> None:
     captures = get(ds, "/archive/captures").text
     assert 'class="nianbao-capture"' in captures
     index = get(ds, "/archive").text
-    assert "/archive/blobs" not in index  # the compressed payload table is hidden
+    assert "/archive/blobs" not in index  # the compressed payload table is hidden...
+    assert get(ds, "/archive/blobs.json").status_code == 403  # ...and its compressed bytes not served
 
 
 def test_search_finds_titles_and_section_text(ds: Any) -> None:

@@ -181,6 +181,7 @@ def build_metadata(*, search: bool = True) -> dict[str, Any]:
                     },
                     "blobs": {
                         "hidden": True,
+                        "allow": False,  # compressed bytes are useless here: /-/capture/<sha256> serves them
                         "description": "Compressed payloads; open them through a capture's sha256 link.",
                     },
                     "checks": {
