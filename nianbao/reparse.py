@@ -410,8 +410,6 @@ def run_reparse(
                     counts.update(row["counts"] or {})
                     break
         if parse_run_id is None:
-            if not dry_run:
-                run_id = archive.start_run("reparse", {"parser_version": PARSER_VERSION, "filters": filters})
             parse_run_id = archive.start_parse_run(
                 parser_version=PARSER_VERSION, filters=filters, workers=workers, dry_run=dry_run, owner=owner,
                 run_id=run_id,
@@ -424,7 +422,7 @@ def run_reparse(
         bar.done = counts["skipped_current"] + counts["reparsed"] if resumed_from else 0
         outcome = "finished"
         try:
-            _drive(archive, workers, start_method, _batches(archive, sql_filters, after, PARSER_VERSION,
+            run_id = _drive(archive, workers, start_method, _batches(archive, sql_filters, after, PARSER_VERSION,
                    since_version, counts), counts, parse_run_id, run_id, dry_run, writer, bar)
         except BaseException:
             bar.close()
@@ -454,16 +452,24 @@ def _short(counts: dict[str, Any]) -> dict[str, Any]:
 
 def _drive(archive: Any, workers: int, start_method: str | None,
            batches: Iterator[tuple[list[int], int]], counts: dict[str, Any], parse_run_id: int, run_id: int | None,
-           dry_run: bool, writer: Any, bar: Progress) -> None:
+           dry_run: bool, writer: Any, bar: Progress) -> int | None:
+    """Feed the batches to the workers, write their results in order. Returns the crawl_runs id
+    the new versions point at (created with the first new version, so a no-op run adds no row)."""
     from crawler.parsing.dispatch import PARSER_VERSION
+
+    state = {"run_id": run_id}
 
     def handle(outcomes: list[Outcome], mark: int) -> None:
         for out in outcomes:
             _record(counts, out, dry_run, writer)
         if not dry_run:
             writes = [o.write for o in outcomes if o.write is not None]
+            if state["run_id"] is None and any(x.parsed is not None for x in writes):
+                state["run_id"] = archive.start_run(
+                    "reparse", {"parser_version": PARSER_VERSION, "parse_run_id": parse_run_id}
+                )
             results = archive.apply_reparse_batch(
-                parse_run_id, writes, run_id=run_id, last_report_id=mark, counts=counts
+                parse_run_id, writes, run_id=state["run_id"], last_report_id=mark, counts=counts
             )
             for res in results:
                 if res == "moved":
@@ -475,9 +481,11 @@ def _drive(archive: Any, workers: int, start_method: str | None,
     if workers == 0:
         for ids, mark in batches:
             handle([reparse_one(s, PARSER_VERSION) for s in archive.reparse_inputs(ids)], mark)
-        return
+        return state["run_id"]
     method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     ctx = multiprocessing.get_context(method)
+    if method == "forkserver":  # workers fork from a server that has the parser imported already
+        ctx.set_forkserver_preload(["nianbao.reparse", "crawler.parsing.html", "storage.archive"])
     db = archive_url(archive)
     inflight: deque[tuple[Future[list[Outcome]], int]] = deque()
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(db,)) as pool:
@@ -494,6 +502,7 @@ def _drive(archive: Any, workers: int, start_method: str | None,
             for fut, _ in inflight:
                 fut.cancel()
             raise
+    return state["run_id"]
 
 
 def archive_url(archive: Any) -> str:

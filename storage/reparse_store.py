@@ -385,7 +385,7 @@ class ReparseStoreMixin:
             conn.execute(
                 update(PARSE_RUNS)
                 .where(PARSE_RUNS.c.id == parse_run_id)
-                .values(counts=counts, last_report_id=last_report_id, heartbeat_at=when)
+                .values(counts=counts, last_report_id=last_report_id, heartbeat_at=when, run_id=run_id)
             )
         return outcomes
 

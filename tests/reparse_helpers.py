@@ -11,6 +11,7 @@ by construction (relative to what the current parser makes of the very same byte
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 
 from crawler.parsing import Cell, CheckResult, ParseResult, parse_document
@@ -54,7 +55,13 @@ def page_for(i: int) -> FetchedResponse:
 
 
 def current_parse(page: FetchedResponse) -> ParseResult:
-    return parse_document(page.body, page.final_url, {k.lower(): v for k, v in page.response_headers})
+    """What the current parser makes of the page (memoised: the pages are deterministic; never mutated)."""
+    return _parse_cached(page.body, page.final_url, tuple(page.response_headers))
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_cached(body: bytes, url: str, headers: tuple[tuple[str, str], ...]) -> ParseResult:
+    return parse_document(body, url, {k.lower(): v for k, v in headers})
 
 
 def degrade(good: ParseResult, kind: str) -> ParseResult:

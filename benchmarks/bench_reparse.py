@@ -1,0 +1,205 @@
+"""`nianbao reparse` throughput and memory on a large archive, SQLite and PostgreSQL.
+
+What it does, per database:
+1. stores --reports simulator report pages (simulator.render.render_report_html, every HTML variant
+   in rotation, 10 report years) through Archive.record_report, each with the result of a pretended
+   older parser (version 0.9.0: the truth cells, raw text = the number) - fast, no parsing;
+2. measures the pure parse rate (parse_document in this process) of a sample of those pages;
+3. re-parses one report year with 1 worker and two other years with 2 workers (disjoint selections
+   of the same archive, so neither run sees the other's work), and with --full the whole rest with
+   2 workers; reports/s against parse rate x workers (goal: >= 0.8);
+4. samples the RSS of the reparse process and its workers while it runs (at ~2k reports done and
+   at the end of the largest run: flat means streaming works).
+
+Run:  .venv/bin/python benchmarks/bench_reparse.py [--reports 10000] [--db sqlite,postgresql] [--full]
+PostgreSQL: a scratch database nianbao_bench_<random> on 127.0.0.1:5432 (user postgres or root), dropped after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPORTS_PER_YEAR_DIV = 10  # report years 2015..2024
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                out += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def tree_rss_mb() -> tuple[float, float]:
+    """(this process, this process + all descendants) RSS in MB."""
+    me = os.getpid()
+    total, todo = 0, [me]
+    while todo:
+        pid = todo.pop()
+        total += _rss_kb(pid)
+        todo += _children(pid)
+    return _rss_kb(me) / 1024, total / 1024
+
+
+class RssProbe(io.TextIOBase):
+    """A fake terminal for the progress line: records (reports done, RSS) at every update."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[int, float, float]] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        m = re.search(r"reparse: ([\d,]+)/", s)
+        if m:
+            self.samples.append((int(m[1].replace(",", "")), *tree_rss_mb()))
+        return len(s)
+
+
+def make_archive(url: str, n: int) -> list[bytes]:
+    from crawler.parsing.result import Cell, Metadata, ParseResult
+    from simulator.cells import make_cells
+    from simulator.render import HTML_VARIANTS, render_report_html
+    from simulator.spec import ReportSpec
+    from storage.archive import Archive
+    from storage.records import FetchedResponse, PortalInfo
+
+    portal = PortalInfo(name="基准县人民政府", region_code="610000", province="陕西省", city="某市", county="基准县")
+    per_year = max(n // REPORTS_PER_YEAR_DIV, 1)
+    sample: list[bytes] = []
+    with Archive.open(url) as archive:
+        run = archive.start_run("bench", {})
+        for i in range(n):
+            year = 2015 + i // per_year
+            agency = f"基准县第{i % per_year}局"
+            cells = make_cells(11, agency, "department", year, "v2019", None)
+            spec = ReportSpec(
+                agency=agency, agency_kind="department", year=year, template="v2019",
+                title=f"{agency}{year}年政府信息公开工作年度报告", cells=cells,
+                index_no=f"11610000/{year + 1}-{i:05d}", issuer=agency, published=dt.date(year + 1, 1, 20),
+            )
+            variant = HTML_VARIANTS[i % len(HTML_VARIANTS)]
+            body = (
+                f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{spec.title}</title></head><body>'
+                f"{render_report_html(spec, variant)}</body></html>"
+            ).encode()
+            if year == 2016 and len(sample) < 400:
+                sample.append(body)
+            old = ParseResult(
+                status="ok", template="v2019", parser_version="0.9.0",
+                metadata=Metadata(title=spec.title, agency=agency, agency_kind="department", year=year,
+                                  published=spec.published, index_no=spec.index_no, issuer=agency),
+                cells={k: Cell(k, v, "" if v is None else str(v)) for k, v in cells.items()},
+            )
+            page = FetchedResponse(url=f"http://127.0.0.1/bench/{i}.html", final_url=f"http://127.0.0.1/bench/{i}.html",
+                                   status=200, body=body, response_headers=[("Content-Type", "text/html; charset=utf-8")])
+            archive.record_report(run_id=run, portal=portal, page=page, parsed=old)
+        archive.finish_run(run, "finished", {})
+    return sample
+
+
+def parse_rate(pages: list[bytes]) -> float:
+    from crawler.parsing import parse_document
+
+    parse_document(pages[0], "http://127.0.0.1/bench/x.html", {"content-type": "text/html; charset=utf-8"})
+    t0 = time.perf_counter()
+    for body in pages:
+        parse_document(body, "http://127.0.0.1/bench/x.html", {"content-type": "text/html; charset=utf-8"})
+    return len(pages) / (time.perf_counter() - t0)
+
+
+def bench_one(kind: str, url: str, n: int, full: bool) -> None:
+    from nianbao.reparse import run_reparse
+
+    t0 = time.perf_counter()
+    sample = make_archive(url, n)
+    t1 = time.perf_counter()
+    print(f"[{kind}] stored {n:,} reports in {t1 - t0:.0f} s ({n / (t1 - t0):.0f}/s)", flush=True)
+    per_year = max(n // REPORTS_PER_YEAR_DIV, 1)
+    runs = [(1, [2015]), (2, [2016, 2017])]
+    if full:
+        runs.append((2, list(range(2018, 2015 + REPORTS_PER_YEAR_DIV))))
+    for workers, years in runs:
+        rate = parse_rate(sample[:200])  # measured right before each run: the box's load drifts
+        probe = RssProbe()
+        s = run_reparse(url, workers=workers, year=years, progress=probe)
+        done = s.counts["reparsed"]
+        got = done / s.seconds
+        print(
+            f"[{kind}] {workers} worker(s), years {years[0]}-{years[-1]} ({per_year * len(years):,} reports): "
+            f"{done:,} re-parsed ({s.counts['changed']:,} changed, {s.counts['errors']} errors) in {s.seconds:.1f} s "
+            f"= {got:.1f} reports/s; pure parse {rate:.1f} pages/s x {workers} = {rate * workers:.1f}; "
+            f"ratio {got / (rate * workers):.2f}",
+            flush=True,
+        )
+        marks = [x for x in probe.samples if x[0] > 0]
+        if marks:
+            at2k = min(marks, key=lambda x: abs(x[0] - 2000))
+            last = marks[-1]
+            peak = max(x[2] for x in marks)
+            print(
+                f"[{kind}]   RSS parent/tree: {at2k[1]:.0f}/{at2k[2]:.0f} MB at {at2k[0]:,} reports, "
+                f"{last[1]:.0f}/{last[2]:.0f} MB at {last[0]:,}; tree peak {peak:.0f} MB",
+                flush=True,
+            )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reports", type=int, default=10_000)
+    ap.add_argument("--db", default="sqlite,postgresql")
+    ap.add_argument("--full", action="store_true", help="also re-parse all remaining years with 2 workers")
+    args = ap.parse_args()
+    for kind in args.db.split(","):
+        if kind == "sqlite":
+            path = Path(tempfile.mkdtemp()) / "bench.db"
+            bench_one(kind, f"sqlite:///{path}", args.reports, args.full)
+        elif kind == "postgresql":
+            import psycopg
+            from psycopg import sql
+
+            admin = None
+            for user in ("postgres", "root"):
+                try:
+                    admin = psycopg.connect(host="127.0.0.1", dbname="test", user=user, autocommit=True)
+                    break
+                except psycopg.OperationalError:
+                    continue
+            assert admin is not None, "PostgreSQL on 127.0.0.1:5432 not reachable"
+            name = f"nianbao_bench_{uuid.uuid4().hex[:12]}"
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            try:
+                user = admin.info.user
+                bench_one(kind, f"postgresql+psycopg://{user}@127.0.0.1:5432/{name}", args.reports, args.full)
+            finally:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+                admin.close()
+        else:
+            raise SystemExit(f"unknown --db {kind!r}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,316 @@
+"""`nianbao reparse` on real SQLite and PostgreSQL archives: the exact diff, history, idempotency,
+dry run, CSV, filters, attachment reports, moved reports, conflicts with a concurrent crawl."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from reparse_helpers import (
+    OLD_VERSION,
+    PORTAL,
+    VALUE_KEY,
+    current_parse,
+    degrade,
+    page_for,
+    populate,
+    spec_for,
+)
+
+from crawler.parsing import PARSER_VERSION, parse_document
+from crawler.parsing.assemble import assemble_report, best_attachment, wants_attachments
+from crawler.parsing.dispatch import combine
+from crawler.parsing.result import Cell, Link, ParseResult
+from nianbao.cli import main
+from nianbao.reparse import Progress, format_summary, needs_reparse, run_reparse, version_key
+from simulator.render_files import render_docx
+from storage.archive import Archive
+from storage.records import FetchedResponse
+from storage.reparse_store import ReparseWrite
+
+
+def _fmt(v: float | int | None) -> str:
+    if v is None:
+        return ""
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def expected_diff(stored: list) -> tuple[dict[str, int], set[tuple[str, ...]]]:
+    """The counts and CSV rows a re-parse must report, from how each report was degraded."""
+    counts = dict.fromkeys(("changed", "unchanged", "cells_changed", "cells_added", "cells_removed",
+                            "checks_fail_to_pass", "checks_pass_to_fail", "became_parseable",
+                            "stopped_parseable"), 0)
+    rows: set[tuple[str, ...]] = set()
+    for s in stored:
+        md = s.good.metadata
+        if s.kind == "same":
+            counts["unchanged"] += 1
+            continue
+        counts["changed"] += 1
+        if s.kind == "value":
+            old, new = s.old.cells[VALUE_KEY], s.good.cells[VALUE_KEY]
+            rows.add((str(s.report_id), md.agency, str(md.year), VALUE_KEY, _fmt(old.value), _fmt(new.value),
+                      old.raw, new.raw))
+            counts["cells_changed"] += 1
+            counts["checks_fail_to_pass"] += s.good.verdicts.get("t3_flow") == "pass"
+            counts["checks_pass_to_fail"] += 0
+            continue
+        added = [k for k in s.good.cells if k not in s.old.cells]
+        assert len(added) == (3 if s.kind == "drop3" else len(s.good.cells))
+        for k in added:
+            c = s.good.cells[k]
+            rows.add((str(s.report_id), md.agency, str(md.year), k, "", _fmt(c.value), "", c.raw))
+        counts["cells_changed"] += len(added)
+        counts["cells_added"] += len(added)
+        counts["became_parseable"] += s.kind == "empty"
+    return counts, rows
+
+
+def read_csv(path: Path) -> tuple[list[str], set[tuple[str, ...]]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    return rows[0], {tuple(r) for r in rows[1:]}
+
+
+def test_diff_history_and_csv_are_exact(db_url: str, tmp_path: Path) -> None:
+    stored = populate(db_url, 8)
+    want, want_rows = expected_diff(stored)
+    assert want["changed"] == 6 and want["checks_fail_to_pass"] == 2 and want["became_parseable"] == 2
+    out = tmp_path / "diff.csv"
+    summary = run_reparse(db_url, workers=2, diff_out=out, progress=io.StringIO())
+    c = summary.counts
+    assert summary.outcome == "finished"
+    assert {k: c[k] for k in want} == want
+    assert (c["selected"], c["reparsed"], c["skipped_current"], c["moved"], c["conflicts"], c["errors"]) == (
+        8, 8, 0, 0, 0, 0
+    )
+    assert c["fail_to_pass_by_check"] == {"t3_flow": 2}
+    header, rows = read_csv(out)
+    assert header == ["report_id", "agency", "year", "key", "old_value", "new_value", "old_raw", "new_raw"]
+    assert rows == want_rows
+
+    with Archive.open(db_url) as archive:
+        records = {(r["agency"], r["year"]): r for r in archive.export_records()}
+        for s in stored:
+            hist = archive.report_history(s.report_id)
+            if s.kind == "same":  # no new version; the current parser confirmed the stored one
+                assert [(h["version_no"], h["is_current"], h["parser_version"]) for h in hist] == [
+                    (1, True, PARSER_VERSION)
+                ]
+            else:  # the old version stays as history, the new one is current
+                assert [(h["version_no"], h["is_current"], h["parser_version"]) for h in hist] == [
+                    (1, False, OLD_VERSION), (2, True, PARSER_VERSION)
+                ]
+                assert hist[0]["superseded_at"] is not None and hist[1]["run_id"] != hist[0]["run_id"]
+            rec = records[(s.good.metadata.agency, s.good.metadata.year)]
+            assert rec["cells"] == {k: v.value for k, v in sorted(s.good.cells.items())}
+            assert rec["checks"] == dict(sorted(s.good.verdicts.items()))
+            assert rec["status"] == "ok" and rec["capture"] == hashlib.sha256(s.page.body).hexdigest()
+        run = archive.parse_run_info(summary.parse_run_id)
+        assert run is not None
+        assert (run["outcome"], run["dry_run"], run["workers"], run["parser_version"]) == (
+            "finished", False, 2, PARSER_VERSION
+        )
+        assert run["counts"] == c and run["finished_at"] is not None
+        assert run["filters"] == {"agency": [], "year": [], "only_failed": False, "since_version": None}
+        assert archive.run_info(run["run_id"])["kind"] == "reparse"
+
+
+def test_second_run_changes_nothing(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    populate(db_url, 4)
+    assert main(["reparse", "--db", db_url, "--workers", "0"]) == 0
+    first = capsys.readouterr().out
+    assert "3 reports changed" in first and "1 unchanged" in first
+    with Archive.open(db_url) as archive:
+        before = (archive.stats(), [archive.report_history(i) for i in range(1, 5)])
+    assert main(["reparse", "--db", db_url, "--workers", "0"]) == 0
+    second = capsys.readouterr().out
+    assert "0 reports changed" in second and "4 already parsed by parser" in second and "0 re-parsed" in second
+    with Archive.open(db_url) as archive:
+        assert (archive.stats(), [archive.report_history(i) for i in range(1, 5)]) == before
+        assert [r["outcome"] for r in archive.parse_runs()] == ["finished", "finished"]
+
+
+def test_dry_run_writes_nothing(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stored = populate(db_url, 8)
+    want, want_rows = expected_diff(stored)
+    with Archive.open(db_url) as archive:
+        before = (archive.stats(), [archive.report_history(s.report_id) for s in stored],
+                  list(archive.export_records()))
+    out = tmp_path / "dry.csv"
+    assert main(["reparse", "--db", db_url, "--workers", "0", "--dry-run", "--diff-out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "6 reports would change" in text and "(dry run: nothing written)" in text
+    assert "checks fail -> pass: 2 (t3_flow 2)" in text and "became parseable: 2" in text
+    assert read_csv(out)[1] == want_rows
+    with Archive.open(db_url) as archive:
+        after = (archive.stats(), [archive.report_history(s.report_id) for s in stored],
+                 list(archive.export_records()))
+        assert after == before
+        runs = archive.parse_runs()
+        assert [(r["dry_run"], r["outcome"], r["run_id"]) for r in runs] == [(True, "finished", None)]
+        assert {k: runs[0]["counts"][k] for k in want} == want
+    # the real run then reports exactly what the dry run announced
+    real = run_reparse(db_url, workers=0, progress=io.StringIO())
+    assert {k: real.counts[k] for k in want} == want
+
+
+def test_filters_select_reports(sqlite_url: str) -> None:
+    stored = populate(sqlite_url, 8)  # report i: year 2019 + i % 3, kind KINDS[i % 4]
+
+    def current_versions() -> set[int]:
+        with Archive.open(sqlite_url) as archive:
+            return {x.report_id for x in stored if archive.report_history(x.report_id)[-1]["parser_version"]
+                    == PARSER_VERSION}
+
+    def run(**kw: object) -> tuple[int, int]:
+        s = run_reparse(sqlite_url, workers=0, progress=io.StringIO(), **kw)  # type: ignore[arg-type]
+        return s.counts["selected"], s.counts["reparsed"]
+
+    ids = [x.report_id for x in stored]
+    assert run(only_failed=True) == (2, 2)  # the two stored as no_tables
+    assert current_versions() == {ids[3], ids[7]}
+    assert run(year=[2020]) == (3, 2)  # reports 1, 4, 7; 7 is done
+    assert current_versions() == {ids[1], ids[3], ids[4], ids[7]}
+    assert run(agency=["第5局", "第6局"]) == (2, 2)
+    assert run(since_version=OLD_VERSION) == (8, 0)  # nothing is older than 0.9.0
+    assert run(since_version="0.10") == (8, 2)  # reports 0 and 2
+    assert current_versions() == set(ids)
+    assert run() == (8, 0)
+
+
+def test_attachment_report_is_assembled_like_the_crawl(db_url: str) -> None:
+    spec = spec_for(1)
+    att_url = "http://127.0.0.1:8999/files/report.docx"
+    html = (
+        f'<html><head><meta charset="utf-8"><title>{spec.title}</title></head><body><h1>{spec.title}</h1>'
+        f"<p>发布日期：2021-01-20</p><p>{spec.agency}2020年政府信息公开工作年度报告全文见附件。</p>"
+        f'<p>附件：<a href="{att_url}">{spec.title}.docx</a></p></body></html>'
+    ).encode()
+    page = FetchedResponse(url="http://127.0.0.1:8999/xxgk/a.html", final_url="http://127.0.0.1:8999/xxgk/a.html",
+                           status=200, body=html, response_headers=[("Content-Type", "text/html; charset=utf-8")])
+    docx = render_docx(spec)
+    att = FetchedResponse(url=att_url, final_url=att_url, status=200, body=docx, response_headers=[
+        ("Content-Type", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")])
+    page_parsed = current_parse(page)
+    att_parsed = parse_document(docx, att_url, {"content-type": att.response_headers[0][1]})
+    assert wants_attachments(page_parsed) and len(att_parsed.cells) > 100
+    want = combine(page_parsed, att_parsed)
+    old = degrade(page_parsed, "same")  # an old parser that never looked at the attachment
+    with Archive.open(db_url) as archive:
+        rec = archive.record_report(run_id=None, portal=PORTAL, page=page, parsed=old, attachments=[(att, old)])
+    s = run_reparse(db_url, workers=0, progress=io.StringIO())
+    assert (s.counts["changed"], s.counts["became_parseable"], s.counts["errors"]) == (1, 1, 0)
+    with Archive.open(db_url) as archive:
+        (record,) = list(archive.export_records())
+        hist = archive.report_history(rec.report_id)
+    assert record["cells"] == {k: c.value for k, c in sorted(want.cells.items())}
+    assert record["source"] == "docx" and record["title"] == want.metadata.title
+    assert record["capture"] == hashlib.sha256(docx).hexdigest()  # parsed_from: the attachment
+    assert [h["is_current"] for h in hist] == [False, True]
+
+
+def test_report_moves_when_the_new_parse_names_another_year(db_url: str) -> None:
+    page = page_for(5)
+    good = current_parse(page)
+    from dataclasses import replace
+
+    old = replace(degrade(good, "drop3"), metadata=replace(good.metadata, year=2015))
+    with Archive.open(db_url) as archive:
+        rec = archive.record_report(run_id=None, portal=PORTAL, page=page, parsed=old)
+    s = run_reparse(db_url, workers=0, progress=io.StringIO())
+    assert (s.counts["changed"], s.counts["moved"]) == (1, 1)
+    with Archive.open(db_url) as archive:
+        records = list(archive.export_records())
+        assert [h["is_current"] for h in archive.report_history(rec.report_id)] == [False]
+    assert [(r["agency"], r["year"]) for r in records] == [(good.metadata.agency, good.metadata.year)]
+
+
+def test_stale_write_is_a_conflict_and_left_alone(db_url: str) -> None:
+    (s,) = populate(db_url, 1, kinds=("drop3",))
+    with Archive.open(db_url) as archive:
+        stale = archive.report_history(s.report_id)[0]["id"]
+        # a crawl records a newer version meanwhile
+        archive.record_report(run_id=None, portal=PORTAL, page=s.page, parsed=s.good)
+        pid = archive.start_parse_run(parser_version="x", filters={}, workers=0, dry_run=False, owner="t", run_id=None)
+        got = archive.apply_reparse_batch(
+            pid, [ReparseWrite(s.report_id, stale, s.good, [], s.page.url, PORTAL)], run_id=None,
+            last_report_id=s.report_id, counts={"n": 1},
+        )
+        assert got == ["conflict"]
+        assert [h["is_current"] for h in archive.report_history(s.report_id)] == [False, True]
+        assert archive.parse_run_info(pid)["last_report_id"] == s.report_id
+
+
+def test_reparse_while_a_crawl_writes(sqlite_url: str) -> None:
+    """SQLite WAL: the re-parse's batches and a crawl's record_report queue on the busy timeout."""
+    populate(sqlite_url, 12)
+    errors: list[BaseException] = []
+
+    def crawl() -> None:
+        try:
+            populate(sqlite_url, 12, start=100)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    t = threading.Thread(target=crawl)
+    t.start()
+    s = run_reparse(sqlite_url, workers=2, progress=io.StringIO())
+    t.join()
+    assert not errors
+    assert s.counts["errors"] == 0 and s.counts["reparsed"] >= 12
+    s2 = run_reparse(sqlite_url, workers=0, progress=io.StringIO())
+    assert s2.counts["reparsed"] + s.counts["reparsed"] == 24 and s2.counts["errors"] == 0
+
+
+# --- pure parts ----------------------------------------------------------------------------------
+
+
+def test_version_order_and_selection() -> None:
+    assert version_key("1.10.0") > version_key("1.9.2") > version_key("1.9") > version_key("bench")
+    assert not needs_reparse("1.0.0", "1.0.0", None)
+    assert not needs_reparse("2.0.0", "1.0.0", None)  # written by a newer parser: never downgraded
+    assert needs_reparse("0.9.0", "1.0.0", None) and needs_reparse("", "1.0.0", None)
+    assert needs_reparse("0.9.0", "1.0.0", "0.10") and not needs_reparse("0.9.0", "1.0.0", "0.9.0")
+    assert main(["reparse", "--db", "x.db", "--since-version", "latest"]) == 2
+
+
+def test_assemble_prefers_attachment_cells_like_the_crawl() -> None:
+    def res(status: str, n: int) -> ParseResult:
+        return ParseResult(status=status, cells={f"k{i}": Cell(f"k{i}", i, str(i)) for i in range(n)})  # type: ignore[arg-type]
+
+    page = res("no_tables", 0)
+    page.attachments = [Link("a.pdf", "a")]
+    atts = [res("not_report", 0), res("partial", 5), res("ok", 5), res("ok", 3)]
+    assert best_attachment(atts) == 2  # most cells, then ok; first wins ties
+    final, i = assemble_report(page, atts)
+    assert i == 2 and final.cells == atts[2].cells and final.attachments == page.attachments
+    page_with_cells = res("partial", 4)
+    assert not wants_attachments(res("ok", 4)) and wants_attachments(page)
+    assert assemble_report(page_with_cells, [res("not_report", 0)]) == (page_with_cells, None)
+    assert assemble_report(page_with_cells, [res("ok", 1)])[1] == 0  # an attachment with cells wins
+    assert assemble_report(page, []) == (page, None)
+
+
+def test_progress_lines_without_a_terminal() -> None:
+    out = io.StringIO()
+    bar = Progress(10, out, interval=0)
+    bar.advance(4)
+    bar.close()
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("reparse: 4/10 reports (40%)") and "/s ETA" in lines[0]
+    assert "\r" not in out.getvalue()
+
+
+def test_summary_text() -> None:
+    from nianbao.reparse import Summary, empty_counts
+
+    counts = empty_counts() | {"selected": 3, "reparsed": 3, "changed": 2, "unchanged": 1,
+                               "fail_to_pass_by_check": {"t3_flow": 1}, "checks_fail_to_pass": 1}
+    text = format_summary(Summary(7, "1.0.0", counts, "finished", False, 2, 1.5))
+    assert "reparse run 7 (parser 1.0.0, 2 worker(s)): finished" in text
+    assert "2 reports changed" in text and "checks fail -> pass: 1 (t3_flow 1)" in text
