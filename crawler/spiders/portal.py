@@ -107,6 +107,7 @@ class PortalSpider(scrapy.Spider):
         self.seen: set[str] = set()
         self.variants: Counter[tuple[str, str, tuple[str, ...]]] = Counter()
         self.close_reason: str | None = None
+        self.known_reports: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -159,7 +160,20 @@ class PortalSpider(scrapy.Spider):
         return "finished_with_errors" if any(st.errors for st in self.pstats.values()) else "finished"
 
     # --- start ---------------------------------------------------------------------------------
+    def _load_known_reports(self) -> None:
+        """URLs of the archive's current report pages: a 304 on one of them needs no re-parse."""
+        from crawler.pipelines import archive_for
+
+        archive = archive_for(self.crawler)
+        if archive is None or not self.crawler.settings.getbool("NIANBAO_CONDITIONAL", True):
+            return
+        try:
+            self.known_reports = {r["url"] for r in archive.export_records() if r.get("url")}
+        except Exception:  # an unreadable archive only costs re-parsing
+            log.exception("could not list archived reports")
+
     async def start(self) -> Any:
+        self._load_known_reports()
         for portal in self.portals.values():
             for url in portal.start_urls:
                 scope = "column" if portal.matches_column(url) else "outside"
@@ -207,6 +221,13 @@ class PortalSpider(scrapy.Spider):
         portal = self.portals[meta["portal"]]
         st = self.pstats[portal.name]
         fetched = self._fetched(response, portal.name)
+        if response.status == 304 and response.url in self.known_reports:
+            # an archived report page, unchanged: nothing to parse, nothing new to follow
+            st.pages += 1
+            st.not_modified += 1
+            st.reports_unchanged += 1
+            yield CaptureItem(portal.name, fetched)
+            return
         body, status, cached = self._payload(response, fetched, st)
         if body is None:
             yield CaptureItem(portal.name, fetched)
