@@ -342,7 +342,9 @@ class PortalSpider(scrapy.Spider):
 
     # --- reports and attachments ---------------------------------------------------------------
     def _report(self, portal: Portal, fetched: FetchedResponse, parsed: Any, response: Response) -> Iterator[Any]:
-        wants = parsed.status in ("no_tables", "image_only", "unparsed") or not parsed.cells
+        from crawler.parsing.assemble import wants_attachments
+
+        wants = wants_attachments(parsed)  # shared with `nianbao reparse`
         links = list(parsed.attachments)
         if parsed.status == "image_only" or (wants and not links):
             links += list(parsed.images)
@@ -400,21 +402,10 @@ class PortalSpider(scrapy.Spider):
         yield self._next_attachment(portal, request.meta["att_state"])
 
     def _finish_report(self, portal: Portal, state: dict[str, Any]) -> ReportItem:
-        from crawler.parsing.dispatch import combine
+        from crawler.parsing.assemble import assemble_report  # shared with `nianbao reparse`
 
-        page_parsed = state["parsed"]
-        best = None
-        for fetched, parsed in state["done"]:
-            if not parsed.is_report and not parsed.cells:
-                continue
-            score = (len(parsed.cells), parsed.status == "ok", parsed.is_report)
-            if best is None or score > best[0]:
-                best = (score, fetched, parsed)
-        if best is not None and (best[2].cells or not page_parsed.cells):
-            final = combine(page_parsed, best[2])
-            parsed_from = best[1].final_url
-        else:
-            final, parsed_from = page_parsed, "page"
+        final, index = assemble_report(state["parsed"], [parsed for _fetched, parsed in state["done"]])
+        parsed_from = "page" if index is None else state["done"][index][0].final_url
         return ReportItem(portal.name, state["page"], final, state["done"], parsed_from)
 
     # --- link discovery ------------------------------------------------------------------------
