@@ -107,7 +107,8 @@ def parse_stored(stored: Any) -> tuple[Any, int | None, list[Any]]:
 
     page = stored.page
     page_parsed = parse_document(page.body, page.final_url, joined_headers(page.headers), status=page.status)
-    if not stored.attachments or not wants_attachments(page_parsed):
+    # The crawl looks at a page's files only when the page is a report without tables of its own.
+    if not page_parsed.is_report or not stored.attachments or not wants_attachments(page_parsed):
         return page_parsed, None, []
     parsed_atts = [
         parse_document(a.body, a.final_url, joined_headers(a.headers), status=a.status) for a in stored.attachments
@@ -471,11 +472,12 @@ def _drive(archive: Any, workers: int, start_method: str | None,
             results = archive.apply_reparse_batch(
                 parse_run_id, writes, run_id=state["run_id"], last_report_id=mark, counts=counts
             )
-            for res in results:
+            for write, res in zip(writes, results, strict=True):
                 if res == "moved":
                     counts["moved"] += 1
-                elif res == "conflict":
+                elif res == "conflict":  # a crawl made another version current: nothing was written
                     counts["conflicts"] += 1
+                    counts["unchanged" if write.parsed is None else "changed"] -= 1
         bar.advance(len(outcomes))
 
     if workers == 0:
