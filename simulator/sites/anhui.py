@@ -12,7 +12,7 @@ _NB_ROLES = ("nb_gov", "nb_dept", "nb_town", "nb_town_year", "unit_nb")
 
 class AnhuiSite(Site):
     family = "anhui"
-    body_container = ('<div class="j-fontContent wzcon" id="zoom">', "</div>")
+    body_container = ('<div class="j-fontContent wzcon">', "</div>")
 
     def column_url(self, col: Column, page: int = 1) -> str:
         if col.slug == "":

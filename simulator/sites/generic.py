@@ -9,7 +9,7 @@ from simulator.world import Item
 
 class GenericSite(Site):
     family = "generic"
-    body_container = ('<div id="zoom" class="xxgk_content">', "</div>")
+    body_container = ('<div class="xxgk_content">', "</div>")
 
     def list_link(self, item: Item) -> str:
         if item.id in self.p.redirected_ids:
