@@ -184,32 +184,101 @@ def test_doc_without_converter_is_kept_unparsed(monkeypatch: pytest.MonkeyPatch,
 needs_soffice = pytest.mark.skipif(soffice_path() is None, reason="LibreOffice (soffice) not installed")
 
 
+def _soffice_convert(src: Path, fmt: str, tmp: str) -> bytes:
+    subprocess.run(
+        [
+            soffice_path(),
+            f"-env:UserInstallation=file://{tmp}/profile",
+            "--headless",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            tmp,
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "HOME": tmp},
+    )
+    return (Path(tmp) / f"{src.stem}.{fmt}").read_bytes()
+
+
 @pytest.fixture(scope="module")
 def doc_bytes() -> bytes:
-    """A real .doc: our DOCX converted by LibreOffice (the same tool real portals' files come from)."""
+    """A real .doc: our DOCX converted by LibreOffice (the tool many portals' files come from)."""
     if soffice_path() is None:
         pytest.skip("LibreOffice (soffice) not installed")
-    docx = render_docx(make_spec("v2019", seed=5))
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "r.docx"
-        src.write_bytes(docx)
-        subprocess.run(
-            [
-                soffice_path(),
-                f"-env:UserInstallation=file://{tmp}/p",
-                "--headless",
-                "--convert-to",
-                "doc",
-                "--outdir",
-                tmp,
-                str(src),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-            env={**os.environ, "HOME": tmp},
-        )
-        return (Path(tmp) / "r.doc").read_bytes()
+        docx = Path(tmp) / "r.docx"
+        docx.write_bytes(render_docx(make_spec("v2019", seed=5)))
+        return _soffice_convert(docx, "doc", tmp)
+
+
+def _xls(spec) -> bytes:
+    """The spec's tables as a BIFF .xls with merged cells, written by xlwt (as old Excel would)."""
+    import xlwt
+
+    from simulator.render_files import table_layouts
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("年报")
+    sheet.write(0, 0, spec.title)
+    row = 2
+    for t in table_layouts(spec):
+        sheet.write(row, 0, t.caption)
+        row += 1
+        for c in t.cells:
+            value: object = int(c.text) if c.numeric and c.text.lstrip("-").isdigit() else c.text
+            if c.rowspan > 1 or c.colspan > 1:
+                sheet.write_merge(
+                    row + c.row, row + c.row + c.rowspan - 1, c.col, c.col + c.colspan - 1, value
+                )
+            else:
+                sheet.write(row + c.row, c.col, value)
+        row += t.n_rows + 1
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def test_xls_merged_cells_through_xlrd() -> None:
+    from crawler.parsing.dispatch import sniff_source
+
+    spec = make_spec("v2021", seed=6)
+    payload = _xls(spec)
+    assert sniff_source(payload, "http://127.0.0.1/t.xls", None) == "xls"
+    result = parse_document(payload, "http://127.0.0.1/t.xls")
+    assert result.source == "xls"
+    assert result.status == "ok", result.message
+    got = {k: c.value for k, c in result.cells.items()}
+    assert {k: got.get(k) for k in spec.cells} == spec.cells
+
+
+@needs_soffice
+def test_wps_goes_through_the_word_converter(doc_bytes: bytes) -> None:
+    result = parse_attachment("wps", doc_bytes, "http://127.0.0.1/r.wps", ParseLimits())
+    assert result.source == "wps"
+    assert result.status == "ok", result.message
+
+
+def test_converter_timeout_is_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A converter that hangs is killed at the timeout; the report is kept as unparsed."""
+    import time
+
+    from crawler.parsing.attachments import doc
+
+    fake = tmp_path / "soffice"
+    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n")  # PATH below has no sleep
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(doc, "CONVERT_TIMEOUT", 1.0)
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le") + b"\0" * 4000
+    started = time.monotonic()
+    result = parse_attachment("doc", ole, "http://127.0.0.1/r.doc", ParseLimits())
+    assert time.monotonic() - started < 20
+    assert result.status == "unparsed"
+    assert "timed out" in result.message
 
 
 @needs_soffice

@@ -99,20 +99,33 @@ def text_with_antiword(payload: bytes, timeout: float = 30.0) -> str | None:
 
 
 def parse_doc(payload: bytes, suffix: str, limits: ParseLimits) -> tuple[str, list[Grid], str | None, str]:
-    """(text, grids, title, converter used) of a DOC/WPS/RTF file."""
+    """(text, grids, title, converter used) of a DOC/WPS/RTF file.
+
+    Kingsoft WPS files are Word-format OLE containers; LibreOffice reads them as .doc (named .wps it
+    would take them for Microsoft Works), so any OLE file with a WordDocument stream goes in as .doc.
+    """
     from crawler.parsing.attachments.docx import parse_docx
 
     if soffice_path() is None and antiword_path() is None:
         raise AttachmentError("unparsed", "unparsed: converter missing (install LibreOffice or antiword)")
-    docx = convert_with_soffice(payload, suffix)
+    if suffix != "rtf" and "WordDocument".encode("utf-16-le") in payload[: 4 << 20]:
+        suffix = "doc"
+    failure: AttachmentError | None = None
+    docx = None
+    try:
+        docx = convert_with_soffice(payload, suffix, timeout=CONVERT_TIMEOUT)
+    except AttachmentError as exc:  # timed out: antiword may still read it
+        failure = exc
     if docx:
         text, grids, title = parse_docx(docx, limits)
         return text, grids, title, "soffice"
     if suffix != "rtf":
-        raw = text_with_antiword(payload)
+        raw = text_with_antiword(payload, timeout=min(30.0, CONVERT_TIMEOUT))
         if raw and raw.strip():
             text = "\n".join(clean_text(line) for line in raw.splitlines() if clean_text(line))
             return text, [], pick_title(text.splitlines()), "antiword"
+    if failure is not None:
+        raise failure
     if soffice_path() is None and suffix == "rtf":
         raise AttachmentError("unparsed", "unparsed: converter missing (RTF needs LibreOffice)")
     raise AttachmentError("error", f"corrupt {suffix.upper()}: the converters could not read the file")
