@@ -221,6 +221,26 @@ class Archive(ReparseStoreMixin):
         the new captures are linked to the current version, no new version. Different -> a new
         version becomes current; the old one stays as history ("changed").
         """
+        from sqlalchemy.exc import IntegrityError
+
+        args = (run_id, portal, page, parsed, list(attachments), parsed_from)
+        try:
+            return self._record_report(*args)
+        except IntegrityError:
+            # PostgreSQL only (SQLite writers are serialised by BEGIN IMMEDIATE): a concurrent writer
+            # (a second crawl, a reparse) committed a version of the same report between our read of
+            # the current version and our insert. Everything rolled back; the retry sees its commit.
+            return self._record_report(*args)
+
+    def _record_report(
+        self,
+        run_id: int | None,
+        portal: PortalInfo | None,
+        page: FetchedResponse,
+        parsed: ParseResult,
+        attachments: list[tuple[FetchedResponse, ParseResult]],
+        parsed_from: str,
+    ) -> RecordOutcome:
         from storage import writes as w
 
         portal_name = portal.name if portal is not None else None

@@ -7,9 +7,12 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
+import pytest
+from sqlalchemy import event
 from storage_helpers import PORTAL, page, report
 
 from storage.archive import Archive
@@ -34,7 +37,9 @@ def test_reader_not_blocked_by_open_write_transaction(tmp_path: Path) -> None:
         import sys
         from storage.db import create_archive_engine, resolve
         from storage import writes as w
-        from storage_helpers import PORTAL, page, report
+        import pytest
+from sqlalchemy import event
+from storage_helpers import PORTAL, page, report
         engine = create_archive_engine(resolve({str(path)!r}))
         with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
             tx = conn.begin()
@@ -68,7 +73,9 @@ def test_reading_while_a_crawl_writes(tmp_path: Path) -> None:
     n = 60
     writer = _python(f"""
         from storage.archive import Archive
-        from storage_helpers import PORTAL, page, report
+        import pytest
+from sqlalchemy import event
+from storage_helpers import PORTAL, page, report
         with Archive.open({str(path)!r}) as a:
             print("start", flush=True)
             for i in range({n}):
@@ -120,3 +127,49 @@ def test_two_processes_create_and_fill_one_archive(db_url: str) -> None:
     with Archive.open(db_url) as a:
         stats = a.stats()
     assert (stats["blobs"], stats["captures"]) == (20, 40)
+
+
+@pytest.mark.postgres
+def test_two_writers_changing_one_report_at_once(pg_url: str) -> None:
+    """PostgreSQL: both writers read the same current version, then both try to supersede it. The
+    loser's transaction fails on the unique current-version index, is retried, and lands on top."""
+    with Archive.open(pg_url) as a:
+        first = a.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/r", "v1"), parsed=report())
+    barrier = threading.Barrier(2, timeout=20)
+    archives = [Archive.open(pg_url), Archive.open(pg_url)]
+    results: dict[int, object] = {}
+
+    def pause_after_reading_current(arch: Archive) -> None:
+        done = {"paused": False}
+
+        def hook(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            if not done["paused"] and "FROM report_versions" in statement and "is_current" in statement:
+                done["paused"] = True
+                barrier.wait()
+
+        event.listen(arch._engine, "after_cursor_execute", hook)
+
+    def write(i: int) -> None:
+        try:
+            results[i] = archives[i].record_report(
+                run_id=None, portal=PORTAL, page=page("http://127.0.0.1/r", f"v2-{i}"),
+                parsed=report(new_received=100 + i),
+            )
+        except Exception as exc:  # reported below
+            results[i] = exc
+
+    for arch in archives:
+        pause_after_reading_current(arch)
+    threads = [threading.Thread(target=write, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for arch in archives:
+        arch.close()
+    assert all(not isinstance(r, Exception) for r in results.values()), results
+    assert sorted(r.change for r in results.values()) == ["changed", "changed"]  # type: ignore[attr-defined]
+    with Archive.open(pg_url) as a:
+        history = a.report_history(first.report_id)  # type: ignore[arg-type]
+        assert [(h["version_no"], bool(h["is_current"])) for h in history] == [(1, False), (2, False), (3, True)]
+        assert a.integrity_problems() == []
