@@ -10,11 +10,14 @@ decides what is a report, never the URL.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import multiprocessing
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -108,6 +111,7 @@ class PortalSpider(scrapy.Spider):
         self.variants: Counter[tuple[str, str, tuple[str, ...]]] = Counter()
         self.close_reason: str | None = None
         self.known_reports: set[str] = set()
+        self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -119,10 +123,30 @@ class PortalSpider(scrapy.Spider):
         spider.trap_cap = s.getint("NIANBAO_TRAP_VARIANTS_CAP", 20)
         spider.max_attachments = s.getint("NIANBAO_MAX_ATTACHMENTS", 8)
         crawler.signals.connect(spider._on_closed, signal=scrapy.signals.spider_closed)
+        workers = s.getint("NIANBAO_PARSE_WORKERS", 0)
+        if workers > 0:
+            # forkserver: workers never inherit the reactor, sockets or the archive connection
+            spider.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
         return spider
 
     def _on_closed(self, spider: Any, reason: str) -> None:
         self.close_reason = reason
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+    async def _parse(self, body: bytes, url: str, headers: dict[str, str], status: int) -> Any:
+        """parse_document, in a worker process when NIANBAO_PARSE_WORKERS > 0 (parsing is the CPU
+        cost of a crawl; a pool lets it overlap with downloading and archiving)."""
+        from crawler.parsing.dispatch import parse_document
+
+        if self.pool is not None:
+            try:
+                return await asyncio.wrap_future(self.pool.submit(parse_document, body, url, headers, status=status))
+            except BrokenExecutor:  # a worker died (OOM, signal): carry on in-process
+                log.warning("parse worker pool broken; parsing in-process from now on")
+                self.pool = None
+        return parse_document(body, url, headers, status=status)
 
     # --- bookkeeping used by the pipeline and the command ----------------------------------------
     def note_report(self, portal: str, change: str, url: str) -> None:
@@ -216,7 +240,7 @@ class PortalSpider(scrapy.Spider):
         return Request(url, callback=cb, errback=self.on_error, meta=meta, priority=priority)
 
     # --- responses -----------------------------------------------------------------------------
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         meta = response.meta
         portal = self.portals[meta["portal"]]
         st = self.pstats[portal.name]
@@ -234,10 +258,9 @@ class PortalSpider(scrapy.Spider):
             return
         if cached:
             yield CaptureItem(portal.name, fetched)  # the 304 exchange itself
-        from crawler.parsing.dispatch import parse_document
 
         headers = _joined_headers(response)
-        parsed = parse_document(body, response.url, headers, status=status)
+        parsed = await self._parse(body, response.url, headers, status)
         _stamp_encoding(fetched, parsed)
         if status in (404, 410):
             st.dead_links += 1
@@ -277,20 +300,23 @@ class PortalSpider(scrapy.Spider):
             if cached:
                 st.reports_unchanged += 1
             else:
-                yield from self._report(portal, fetched, parsed, response)
+                for out in self._report(portal, fetched, parsed, response):
+                    yield out
             if parsed.status in ("ok", "partial"):
                 return
             # A "report" without tables may be a list page the classifier took for one (its
             # links carry report titles): keep discovering from it so no list is lost.
             text = text if text is not None else _decode(body, headers, parsed)
-            yield from self._discover(portal, response.url, text, meta, from_report=True)
+            for out in self._discover(portal, response.url, text, meta, from_report=True):
+                yield out
             return
         if not cached:
             yield CaptureItem(portal.name, fetched)
         if parsed.status == "error" and not _looks_like_html(body):
             return
         text = text if text is not None else _decode(body, headers, parsed)
-        yield from self._discover(portal, response.url, text, meta)
+        for out in self._discover(portal, response.url, text, meta):
+            yield out
 
     def parse_hanweb(self, response: Response) -> Iterator[Any]:
         meta = response.meta
@@ -378,8 +404,7 @@ class PortalSpider(scrapy.Spider):
             )
         return self._finish_report(portal, state)
 
-    def parse_attachment(self, response: Response) -> Iterator[Any]:
-        from crawler.parsing.dispatch import parse_document
+    async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
 
         portal = self.portals[response.meta["portal"]]
         st = self.pstats[portal.name]
@@ -388,7 +413,7 @@ class PortalSpider(scrapy.Spider):
         st.pages += 1
         st.bytes += len(response.body)
         st.attachments += 1
-        parsed = parse_document(response.body, response.url, _joined_headers(response), status=response.status)
+        parsed = await self._parse(response.body, response.url, _joined_headers(response), response.status)
         if response.status >= 400:
             st.dead_links += 1
             st.sample("dead_attachment", response.url)
