@@ -119,7 +119,7 @@ class Report:
             spec = ReportSpec(agency=a.name, agency_kind=a.kind, year=self.year, template=self.template,
                               title=self.overrides.get("title", self.title), cells=c, index_no=self.index_no,
                               issuer=self.issuer, doc_no=self.doc_no, published=self.published,
-                              sections=_sections(a, self.year, c))
+                              sections={**_sections(a, self.year, c), **self.overrides.get("sections", {})})
             self._spec = spec
         return self._spec
 
@@ -287,7 +287,9 @@ class World:
 
     def change_report(self, key: int | str, *, title: str | None = None,
                       cells: dict[str, int | float | None] | None = None) -> Item:
-        """Modify one published report in place (same URL): new body, ETag and Last-Modified."""
+        """Modify one published report in place (same URL): new body, ETag and Last-Modified.
+
+        Without title/cells the change is a text revision (section 六) that keeps the cells."""
         with self.lock:
             _p, item = self.find_report(key)
             rep = item.report
@@ -297,9 +299,9 @@ class World:
                 item.title = title
             if cells:
                 rep.overrides.setdefault("cells", {}).update(cells)
-            if title is None and not cells:
-                rep.overrides.setdefault("cells", {})["t3.new_received.natural_person"] = (
-                    (rep.spec().cells.get("t3.new_received.natural_person") or 0) + 1)
+            if title is None and not cells:  # a silent correction: new text, same (consistent) cells
+                rep.overrides.setdefault("sections", {})["other"] = (
+                    f"本报告于{self.current_year + 1}年6月更新（第{rep.version + 1}次修订），更正了部分文字表述。")
             rep.version += 1
             rep.modified = dt.datetime(self.current_year + 1, 6, 1) + dt.timedelta(days=rep.version)
             rep._spec = None

@@ -378,6 +378,15 @@ def test_conditional_requests_get_304(served):
     assert fetch(r.url, headers={"If-Modified-Since": "Mon, 01 Jan 2018 00:00:00 GMT"})[0] == 200
 
 
+def test_head_requests_and_unknown_pages(served):
+    world, _ = served
+    r = world.truth().reports[0]
+    req = urllib.request.Request(r.url, method="HEAD")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 200 and int(resp.headers["Content-Length"]) > 1000 and resp.read() == b""
+    assert fetch(r.url.rsplit("/", 1)[0] + "/no_such_page.html")[0] == 404
+
+
 def test_calendar_trap_is_endless(served):
     world, _ = served
     p = world.portals[0]
@@ -405,7 +414,7 @@ def test_decoys_are_listed_next_to_reports(served):
 
 def test_new_reports_and_changes_between_two_crawls():
     world = build_world(9, "small")
-    with serve_world(world) as running:
+    with serve_world(world, slow_seconds=0.2) as running:
         before = running.truth()
         p = world.portals[0]
         nb_url = p.base_url + p.site.column_url(next(c for c in p.nb.children if c.role == "nb_gov"))
@@ -428,6 +437,15 @@ def test_new_reports_and_changes_between_two_crawls():
         assert changed.report.version == 1
         status, h1, body = fetch(r0.url, headers={"If-None-Match": h0["ETag"]})
         assert status == 200 and h1["ETag"] != h0["ETag"] and "999" in body.decode()
+        # an untouched report page is unchanged: 304 on its old ETag
+        other = next(r for r in before.reports[1:] if r.host == r0.host)
+        _s, h_other, _b = fetch(other.url)
+        world.publish_next_year()
+        assert fetch(other.url, headers={"If-None-Match": h_other["ETag"]})[0] == 304
+        # a text-only revision keeps the cells but changes the page
+        revised = world.change_report(other.url)
+        assert revised.report.spec().cells == other.cells
+        assert fetch(other.url, headers={"If-None-Match": h_other["ETag"]})[0] == 200
         found = set()
         for info in running.portals:
             found |= {u for u, s in walk(info.home_url).statuses.items() if s == 200}
