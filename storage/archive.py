@@ -255,7 +255,7 @@ class Archive(ReparseStoreMixin):
             if not parsed.is_report:
                 return RecordOutcome(report_id=None, version_id=None, change="not_report", capture_ids=capture_ids)
 
-            url = page.final_url or page.url
+            url = w.clean(page.final_url or page.url) or ""
             agency_id = w.resolve_agency(conn, parsed.metadata, portal, self._agency_cache)
             report_id = w.resolve_report(conn, agency_id, parsed.metadata.year, url)
             chash = w.content_hash(parsed)

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +39,28 @@ log = logging.getLogger(__name__)
 
 UNKNOWN_AGENCY_SUFFIX = "(未识别单位)"
 REPORT_LEVEL = "*"  # checks.instance of the report-level verdict row
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean(text: str | None) -> str | None:
+    """Text both databases accept: PostgreSQL TEXT cannot hold NUL, and neither driver can encode a
+    lone surrogate (a decoding accident upstream). Dropping/replacing those characters beats
+    losing the report on one dialect only."""
+    if text is None:
+        return None
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def _pairs(headers: Sequence[tuple[str, str]]) -> list[list[str | None]]:
+    return [[clean(str(k)), clean(str(v))] for k, v in headers]
 
 
 def utcnow() -> dt.datetime:
@@ -179,21 +202,21 @@ def put_capture(conn: Connection, response: FetchedResponse, run_id: int | None,
     sha, new_blob = put_blob(conn, response.body)
     row = {
         "run_id": run_id,
-        "portal": response.portal or portal,
-        "url": response.url,
-        "final_url": response.final_url or response.url,
-        "redirect_chain": list(response.redirect_chain),
-        "method": response.method,
+        "portal": clean(response.portal or portal),
+        "url": clean(response.url),
+        "final_url": clean(response.final_url or response.url),
+        "redirect_chain": [clean(u) for u in response.redirect_chain],
+        "method": clean(response.method),
         "status": response.status,
-        "request_headers": [[str(k), str(v)] for k, v in response.request_headers],
-        "response_headers": [[str(k), str(v)] for k, v in response.response_headers],
+        "request_headers": _pairs(response.request_headers),
+        "response_headers": _pairs(response.response_headers),
         "fetched_at": as_utc(response.fetched_at),
-        "declared_encoding": response.declared_encoding,
-        "detected_encoding": response.detected_encoding,
-        "encoding_rule": response.encoding_rule,
-        "content_type": first_header(response.response_headers, "Content-Type"),
-        "etag": first_header(response.response_headers, "ETag"),
-        "last_modified": first_header(response.response_headers, "Last-Modified"),
+        "declared_encoding": clean(response.declared_encoding),
+        "detected_encoding": clean(response.detected_encoding),
+        "encoding_rule": clean(response.encoding_rule),
+        "content_type": clean(first_header(response.response_headers, "Content-Type")),
+        "etag": clean(first_header(response.response_headers, "ETag")),
+        "last_modified": clean(first_header(response.response_headers, "Last-Modified")),
         "sha256": sha,
         "payload_size": len(response.body),
     }
@@ -225,9 +248,9 @@ def region_code_for(portal: PortalInfo | None) -> str | None:
 def agency_name_for(md: Metadata, portal: PortalInfo | None) -> str:
     """Never drop a report: an unidentified agency is filed under its portal."""
     if md.agency and md.agency.strip():
-        return md.agency.strip()
+        return clean(md.agency.strip()) or UNKNOWN_AGENCY_SUFFIX
     base = portal.name if portal is not None else ""
-    return f"{base}{UNKNOWN_AGENCY_SUFFIX}"
+    return clean(f"{base}{UNKNOWN_AGENCY_SUFFIX}") or UNKNOWN_AGENCY_SUFFIX
 
 
 def resolve_agency(
@@ -259,9 +282,9 @@ def resolve_agency(
     values = {
         "name": name,
         "kind": kind,
-        "province": portal.province if portal else None,
-        "city": portal.city if portal else None,
-        "county": portal.county if portal else None,
+        "province": clean(portal.province) if portal else None,
+        "city": clean(portal.city) if portal else None,
+        "county": clean(portal.county) if portal else None,
         "region_code": region,
     }
     new_id = conn.execute(_upsert_stmt(conn, "agency"), values).scalar()
@@ -312,7 +335,7 @@ def content_hash(parsed: ParseResult) -> str:
         ensure_ascii=False,
     )
     cells = "\x1e".join(f"{k}\x1f{_num(c.value)!r}\x1f{c.raw}" for k, c in sorted(parsed.cells.items()))
-    return hashlib.sha256(f"{head}\x1d{cells}".encode()).hexdigest()
+    return hashlib.sha256(f"{head}\x1d{cells}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def current_version(conn: Connection, report_id: int) -> Any:
@@ -342,19 +365,19 @@ def insert_version(
         "is_current": True,
         "created_at": when,
         "run_id": run_id,
-        "url": url,
-        "title": md.title,
-        "index_no": md.index_no,
-        "issuer": md.issuer,
-        "doc_no": md.doc_no,
+        "url": clean(url),
+        "title": clean(md.title),
+        "index_no": clean(md.index_no),
+        "issuer": clean(md.issuer),
+        "doc_no": clean(md.doc_no),
         "written_date": md.written,
         "published_date": md.published,
-        "category": md.category,
+        "category": clean(md.category),
         "template": parsed.template,
         "source": parsed.source,
-        "parser_version": parsed.parser_version or "",
+        "parser_version": clean(parsed.parser_version) or "",
         "parse_status": parsed.status,
-        "parse_message": parsed.message or None,
+        "parse_message": clean(parsed.message) or None,
         "content_hash": chash,
         "superseded_at": None,
     }
@@ -378,7 +401,7 @@ def insert_content(conn: Connection, version_id: int, parsed: ParseResult) -> No
         conn,
         CELLS,
         ("version_id", "key", "value", "raw"),
-        [(version_id, k, _num(c.value), c.raw) for k, c in parsed.cells.items()],
+        [(version_id, clean(k), _num(c.value), clean(c.raw)) for k, c in parsed.cells.items()],
     )
     check_rows: list[tuple[Any, ...]] = []
     seen: set[tuple[str, str]] = set()
@@ -389,10 +412,10 @@ def insert_content(conn: Connection, version_id: int, parsed: ParseResult) -> No
             n += 1
             instance = f"{base}#{n}"
         seen.add((c.check, instance))
-        check_rows.append((version_id, c.check, instance, c.verdict, c.detail))
+        check_rows.append((version_id, clean(c.check), clean(instance), c.verdict, clean(c.detail)))
     for name, verdict in parsed.verdicts.items():
-        check_rows.append((version_id, name, REPORT_LEVEL, verdict, None))
+        check_rows.append((version_id, clean(name), REPORT_LEVEL, verdict, None))
     bulk_insert(conn, CHECKS, ("version_id", "check", "instance", "verdict", "detail"), check_rows)
     bulk_insert(
-        conn, SECTIONS, ("version_id", "key", "text"), [(version_id, k, t) for k, t in parsed.sections.items()]
+        conn, SECTIONS, ("version_id", "key", "text"), [(version_id, clean(k), clean(t)) for k, t in parsed.sections.items()]
     )

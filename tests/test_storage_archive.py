@@ -307,3 +307,30 @@ def test_long_parser_strings_and_region_codes(archive: Archive, caplog: pytest.L
     assert recs["山阳县人民政府"]["cells"][long_key] == 1.5
     assert recs["山阳县人民政府"]["parser_version"] == "v" * 200
     assert recs["某单位"]["region_code"] is None
+
+
+def test_nul_and_lone_surrogates_do_not_lose_a_report(archive: Archive) -> None:
+    """PostgreSQL TEXT rejects NUL and no driver encodes lone surrogates: both dialects store the
+    report with those characters dropped/replaced instead of failing."""
+    from crawler.parsing.result import Cell
+
+    parsed = report(agency="山阳县\x00人民政府")
+    parsed.metadata.title = "年度报告\x00\udcff"
+    parsed.cells["t3.granted.total"] = Cell("t3.granted.total", 5, "5\x00件\ud800")
+    parsed.sections["overview"] = "总体\x00情况"
+    response = page("http://127.0.0.1/nul", b"body with \x00 is fine: bytes",
+                    headers=[("X-Odd", "a\x00b"), ("Content-Type", "text/html")])
+    out = archive.record_report(run_id=None, portal=PORTAL, page=response, parsed=parsed)
+    assert out.change == "new"
+    (rec,) = archive.export_records()
+    assert rec["agency"] == "山阳县人民政府"
+    assert rec["title"] == "年度报告\ufffd"
+    assert archive.read_blob(rec["capture"]) == b"body with \x00 is fine: bytes"
+    info = archive.capture_info(out.capture_ids[0])
+    assert info is not None and info["response_headers"][0] == ["X-Odd", "ab"]
+    from sqlalchemy import text
+
+    with archive._read() as conn:
+        raw = conn.execute(text("SELECT raw FROM cells WHERE key = 't3.granted.total'")).scalar_one()
+        section = conn.execute(text("SELECT text FROM sections WHERE key = 'overview'")).scalar_one()
+    assert (raw, section) == ("5件\ufffd", "总体情况")
