@@ -182,3 +182,14 @@ def test_report_with_a_related_reports_box_is_still_a_report() -> None:
     )
     result = parse_document(_list_page(body), "http://www.example.gov.cn/a.html", {})
     assert result.is_report, result.message
+
+
+def test_breadcrumb_is_not_a_title() -> None:
+    assert title_verdict("首页 > 政府信息公开 > 政府信息公开年报 > 2020年政府信息公开年报") is None
+    page = (
+        "<html><body><div class='crumb'>当前位置：首页 &gt; 政府信息公开年报 &gt; 2020年政府信息公开年报</div>"
+        "<div class='title'>某县民政局2020年政府信息公开工作年度报告</div><div id='zoom'><p>一、总体情况</p></div></body></html>"
+    )
+    result = parse_document(page.encode(), "http://x.gov.cn/a.html", {})
+    assert result.metadata.title == "某县民政局2020年政府信息公开工作年度报告"
+    assert result.metadata.agency == "某县民政局"

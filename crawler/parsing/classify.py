@@ -163,6 +163,8 @@ def title_verdict(title: str | None) -> bool | None:
         return None
     if re.search(r"[，,。；;！]|^(?:根据|依据|按照|现将|现予|现公布)", title.strip()):
         return None  # a sentence that mentions a report, not a title
+    if re.search(r"[>＞»›]|当前位置|所在位置|您现在", title):
+        return None  # a breadcrumb ending in a column name ("… > 2020年政府信息公开年报")
     segments = [title, *(_SITE_SPLIT.split(title.strip()))] if _SITE_SPLIT.search(title) else [title]
     verdict: bool | None = None
     for seg in segments:
