@@ -70,6 +70,12 @@ _BLOCK_TAGS = frozenset(
     ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "blockquote", "pre")
 )
 _INLINE_WS = re.compile(r"[ \t\r\f\v\xa0\u3000\u2002\u2003\u200b]+")
+# <br> weigh 2 so that a single one already means "line break"; one block element alone does not
+_BREAKS = etree.XPath(
+    "count(.//br) * 2 + count(.//p | .//div | .//li | .//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6 | .//tr"
+    " | .//section | .//blockquote | .//pre)"
+)
+_STRING = etree.XPath("string()")  # text content for lxml.html and plain lxml.etree trees alike
 _CAPTION_TAGS = frozenset(
     ("p", "h1", "h2", "h3", "h4", "h5", "h6", "div", "span", "strong", "b", "font", "caption")
 )
@@ -95,6 +101,8 @@ def cell_text(el: object) -> str:
     """
     if len(el) == 0:  # type: ignore[arg-type]  # fast path: a plain <td>text</td>
         return _INLINE_WS.sub(" ", (el.text or "").replace("\n", " ")).strip()  # type: ignore[attr-defined]
+    if _BREAKS(el) <= 1:  # no <br>, at most one block wrapper (Word: <p><span>..</span></p>)
+        return _INLINE_WS.sub(" ", _STRING(el).replace("\n", " ")).strip()
     else:
         parts: list[str] = []
         add = parts.append
@@ -200,24 +208,34 @@ def _grid_from_table(table: object, budget: int) -> tuple[Grid, int]:
     for r, tr in enumerate(trs):
         c = 0
         line = slots[r]
+        left = n_rows - r
         for td in tr:  # type: ignore[attr-defined]
-            if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
+            if td.tag not in ("td", "th", "TD", "TH"):
                 continue
             while c < len(line) and line[c] is not None:
                 c += 1
-            rs = min(_span(td.get("rowspan"), n_rows - r), n_rows - r)
-            cs = _span(td.get("colspan"), _MAX_COLSPAN)
+            attr = td.get("rowspan")
+            rs = 1 if attr is None else min(_span(attr, left), left)
+            attr = td.get("colspan")
+            cs = 1 if attr is None else _span(attr, _MAX_COLSPAN)
             if used + rs * cs > budget:
                 truncated = True
                 break
             cell = GridCell(cell_text(td), (r, c))
-            for dr in range(rs):
-                target = slots[r + dr]
-                if len(target) < c + cs:
-                    target.extend([None] * (c + cs - len(target)))
-                for dc in range(cs):
-                    if target[c + dc] is None:
-                        target[c + dc] = cell
+            if rs == 1 and cs == 1:  # the common case
+                if c < len(line):
+                    line[c] = cell
+                else:
+                    line.extend([None] * (c - len(line)))
+                    line.append(cell)
+            else:
+                for dr in range(rs):
+                    target = slots[r + dr]
+                    if len(target) < c + cs:
+                        target.extend([None] * (c + cs - len(target)))
+                    for dc in range(cs):
+                        if target[c + dc] is None:
+                            target[c + dc] = cell
             used += rs * cs
             c += cs
         if truncated:
