@@ -301,6 +301,43 @@ def _section_order(spec: ReportSpec) -> list[str]:
     return keys
 
 
+_PRE2019_DEFAULT = "本年度无需要特别说明的情况。"
+
+
+def _document(spec: ReportSpec) -> list[tuple[str, object]]:
+    """The report body in order: ("heading", text), ("para", text), ("table", TableLayout).
+
+    2019/2021 formats: the six official sections with tables 二/三/四 after their headings. Pre-2019
+    reports: the old 条例's seven sections, free text only (the HTML renderer's titles).
+    """
+    out: list[tuple[str, object]] = []
+    if spec.template == "pre2019":
+        from simulator.render import PRE2019_SECTION_TITLES
+
+        out.append(
+            (
+                "para",
+                f"根据《中华人民共和国政府信息公开条例》（国务院令第492号）要求，特向社会公布{spec.year}年度本机关政府信息公开工作年度报告。",
+            )
+        )
+        for key, title in PRE2019_SECTION_TITLES:
+            out.append(("heading", title))
+            out.append(("para", spec.sections.get(key) or _PRE2019_DEFAULT))
+        return out
+    out.append(("para", _intro(spec)))
+    tables = {t.key: t for t in table_layouts(spec)}
+    for key in _section_order(spec):
+        table = tables.get(_TABLE_AFTER.get(key, ""))
+        text = spec.sections.get(key)
+        if key in SECTION_TITLES and (text or table is not None):
+            out.append(("heading", SECTION_TITLES[key]))
+        if text:
+            out.extend(("para", para) for para in text.split("\n"))
+        if table is not None:
+            out.append(("table", table))
+    return out
+
+
 def _intro(spec: ReportSpec) -> str:
     return (
         f"本报告根据《中华人民共和国政府信息公开条例》要求编制，报告中所列数据的统计期限自{spec.year}年1月1日起至"
@@ -476,17 +513,14 @@ def render_pdf(spec: ReportSpec, ruled: bool = True, *, encrypt_password: str | 
     buf = io.BytesIO()
     w = _PdfWriter(buf, spec.title, ruled, encrypt_password)
     w.paragraph(spec.title, 16, center=True)
-    w.paragraph(_intro(spec), 11, indent=0)
-    tables = {t.key: t for t in table_layouts(spec)}
-    for key in _section_order(spec):
-        table = tables.get(_TABLE_AFTER.get(key, ""))
-        text = spec.sections.get(key)
-        if key in SECTION_TITLES and (text or table is not None):
-            w.paragraph(SECTION_TITLES[key], 12)
-        if text:
-            w.paragraph(text, 11)
-        if table is not None:
-            w.table(table, force_split=table.key == "t3")
+    for kind, item in _document(spec):
+        if kind == "heading":
+            w.paragraph(str(item), 12)
+        elif kind == "para":
+            w.paragraph(str(item), 11)
+        else:
+            assert isinstance(item, TableLayout)
+            w.table(item, force_split=item.key == "t3")
     for line in _sign_off(spec):
         w.paragraph(line, 11)
     w.finish()
@@ -532,18 +566,12 @@ def render_docx(spec: ReportSpec) -> bytes:
 
     head = doc.add_paragraph(spec.title)
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(_intro(spec))
-    tables = {t.key: t for t in table_layouts(spec)}
-    for key in _section_order(spec):
-        table = tables.get(_TABLE_AFTER.get(key, ""))
-        text = spec.sections.get(key)
-        if key in SECTION_TITLES and (text or table is not None):
-            doc.add_paragraph(SECTION_TITLES[key])
-        if text:
-            for para in text.split("\n"):
-                doc.add_paragraph(para)
-        if table is None:
+    for kind, item in _document(spec):
+        if kind != "table":
+            doc.add_paragraph(str(item))
             continue
+        assert isinstance(item, TableLayout)
+        table = item
         wt = doc.add_table(rows=table.n_rows, cols=table.n_cols)
         wt.style = "Table Grid"
         # wt.cell() rebuilds the whole cell list on every call (quadratic, seconds per report):

@@ -128,3 +128,13 @@ def test_cells_roundtrip_unruled_pdf(template: str) -> None:
 def test_cells_roundtrip_unruled_pdf_with_blanks(template: str, data) -> None:
     """Blank cells keep their slot: values are placed by position on their run's value columns."""
     _roundtrip("pdf-unruled", template, data.draw(_cells_strategy(template)))
+
+
+@pytest.mark.parametrize("kind", ["docx", "pdf"])
+def test_pre2019_report_is_free_text(kind: str) -> None:
+    spec = make_spec("pre2019", cells={})
+    result = parse_document(RENDER[kind](spec), f"http://127.0.0.1/report.{kind}")
+    assert result.template == "pre2019"
+    assert result.status == "ok"
+    assert not result.cells
+    assert (result.metadata.agency, result.metadata.year) == ("示例县统计局", 2022)

@@ -10,11 +10,13 @@ killed with its process group when it overruns. Without any converter the report
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from crawler.parsing.attachments.common import AttachmentError, clean_text, pick_title
@@ -54,17 +56,33 @@ def _run(cmd: list[str], cwd: str, timeout: float) -> subprocess.CompletedProces
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
+_PROFILE_LOCK = threading.Lock()
+_profile_dir: str | None = None
+
+
+def _profile() -> Path:
+    """One LibreOffice user profile per process: its first start costs seconds, later ones reuse it.
+
+    Conversions hold ``_PROFILE_LOCK``, so two threads never share the profile at the same time.
+    """
+    global _profile_dir
+    if _profile_dir is None or not Path(_profile_dir).is_dir():
+        _profile_dir = tempfile.mkdtemp(prefix="nianbao-soffice-profile-")
+        atexit.register(shutil.rmtree, _profile_dir, True)
+    return Path(_profile_dir)
+
+
 def convert_with_soffice(payload: bytes, suffix: str, timeout: float = CONVERT_TIMEOUT) -> bytes | None:
     """DOC/WPS/RTF bytes -> DOCX bytes with LibreOffice, or None if it produced nothing."""
     exe = soffice_path()
     if exe is None:
         return None
-    with tempfile.TemporaryDirectory(prefix="nianbao-soffice-") as tmp:
+    with _PROFILE_LOCK, tempfile.TemporaryDirectory(prefix="nianbao-soffice-") as tmp:
         src = Path(tmp) / f"input.{suffix}"
         src.write_bytes(payload)
         out_dir = Path(tmp) / "out"
         out_dir.mkdir()
-        profile = Path(tmp) / "profile"
+        profile = _profile()
         _run(
             [
                 exe,
