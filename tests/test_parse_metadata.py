@@ -374,3 +374,15 @@ def test_plain_text_payload() -> None:
         D(2021, 1, 20),
         2020,
     )
+
+
+def test_report_in_an_attachment() -> None:
+    page = (
+        "<html><head><title>某县财政局2022年政府信息公开工作年度报告</title></head><body><div class='TRS_Editor'>"
+        "<p>附件：<a href='./P020230120123.pdf'>某县财政局2022年政府信息公开工作年度报告.pdf</a></p></div></body></html>"
+    )
+    result = parse_document(page.encode(), "http://www.example.gov.cn/zfxxgk/nb/202301/t20230120_9.html", {})
+    assert result.status == "no_tables"
+    assert "1 attachment(s)" in result.message
+    assert result.attachments[0].url == "http://www.example.gov.cn/zfxxgk/nb/202301/P020230120123.pdf"
+    assert (result.metadata.agency, result.metadata.year) == ("某县财政局", 2022)

@@ -439,8 +439,9 @@ def parse_html(payload: bytes, url: str, headers: Mapping[str, str], limits: Par
     if res.status == "no_tables" and images and not attachments and _narrative_chars(body_lines, metadata.title) < 1500:
         res.status = "image_only"
         res.message = f"report tables appear to be images ({len(images)} image(s))"
-    elif res.status == "no_tables" and attachments and not res.message:
-        res.message = f"no inline tables; {len(attachments)} attachment(s) may hold the report"
+    elif res.status == "no_tables" and attachments:
+        hint = f"{len(attachments)} attachment(s) may hold the report"
+        res.message = f"{res.message}; {hint}" if res.message else f"no inline tables; {hint}"
     if grid_note:
         res.message = f"{res.message}; {grid_note}" if res.message else grid_note
     return _finish(res, metadata=metadata, decoded=decoded, source="html", attachments=attachments, images=images)
