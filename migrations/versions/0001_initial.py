@@ -184,6 +184,7 @@ def upgrade() -> None:
             ["version_id"], ["report_versions.id"], name="fk_cells_version_id_report_versions", ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("version_id", "key", name="pk_cells"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "checks",
@@ -196,6 +197,7 @@ def upgrade() -> None:
             ["version_id"], ["report_versions.id"], name="fk_checks_version_id_report_versions", ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("version_id", "check", "instance", name="pk_checks"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sections",
