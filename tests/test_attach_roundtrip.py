@@ -138,3 +138,19 @@ def test_pre2019_report_is_free_text(kind: str) -> None:
     assert result.status == "ok"
     assert not result.cells
     assert (result.metadata.agency, result.metadata.year) == ("示例县统计局", 2022)
+
+
+def test_rendering_is_deterministic() -> None:
+    """The simulator serves these bytes: the same spec must give the same file, byte for byte."""
+    import io
+    import zipfile
+
+    from simulator.render_files import FIXED_DATETIME
+
+    spec = make_spec("v2021", seed=4)
+    for render in (render_docx, render_xlsx, render_pdf, lambda s: render_pdf(s, ruled=False)):
+        assert render(spec) == render(spec)
+    for payload in (render_docx(spec), render_xlsx(spec)):
+        zf = zipfile.ZipFile(io.BytesIO(payload))
+        assert {i.date_time for i in zf.infolist()} == {FIXED_DATETIME}
+        assert b"2024-01-01T00:00:00Z" in zf.read("docProps/core.xml")
