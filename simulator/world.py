@@ -8,7 +8,6 @@ Everything is drawn from RNGs keyed by the seed and stable names, so one seed gi
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
 import threading
 from dataclasses import dataclass, field
@@ -344,9 +343,6 @@ class Truth:
     def by_url(self) -> dict[str, TruthReport]:
         return {r.url: r for r in self.reports}
 
-
-def stable_hash(*parts: object) -> int:
-    return int.from_bytes(hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest(), "big")
 
 
 def build_world(seed: int, n_reports: int | str) -> World:
