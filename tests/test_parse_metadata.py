@@ -286,7 +286,15 @@ def _spec(variant_index: int):
         index_no=f"11330000002482120X/{year + 1}-00012",
         issuer="示例县人民政府办公室",
         published=D(year + 1, 1, 20),
+        sections=dict(SIM_SECTIONS),
     )
+
+
+SIM_SECTIONS = {
+    "overall": "本年度，城关镇认真贯彻条例，全年主动公开信息128条，其中规范性文件3件。",
+    "problems": "一是公开内容不够丰富；二是解读形式单一。下一步将加强培训。",
+    "other": "本年度未收取信息处理费。",
+}
 
 
 def _variants() -> list[str]:
@@ -315,6 +323,10 @@ def test_simulator_variants_metadata(variant: str) -> None:
     assert (md.index_no, md.issuer, md.published) == (spec.index_no, spec.issuer, spec.published)
     assert md.year == spec.year
     assert (md.agency, md.agency_kind) == (spec.agency, "township")
+    for key, text in SIM_SECTIONS.items():
+        assert result.sections.get(key) == text, (key, result.sections.get(key))
+    for key in ("active_disclosure", "requests", "review_litigation"):  # tables only: no table text leaks
+        assert result.sections.get(key) == "", (key, result.sections.get(key))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -34,6 +34,17 @@ _HEADING = re.compile(
 _PRE2019_RENAME = {"overall": "overview", "active_disclosure": "active"}
 _TABLE_LINE = re.compile(r"\|.*\|")
 _SENTENCE = re.compile(r"[。；;，,！？!?]")
+# Official table labels (templates.md §2-4): a short line made of one of these is a table cell
+# rendered as its own line (Word exports, one-cell-per-line layouts), never narrative.
+_TABLE_LABEL = re.compile(
+    "勾稽关系|申请人情况|自然人|法人或其他组织|商业企业|科研机构|社会公益组织|法律服务机构|予以公开|部分公开|不予公开|"
+    "无法提供|不予处理|其他处理|总计|国家秘密|禁止公开|三安全一稳定|第三方合法权益|内部事务信息|过程性信息|执法案卷|"
+    "行政查询事项|不掌握相关政府信息|另行制作|仍不明确|信访举报投诉|重复申请|公开出版物|大量反复申请|重新出具|逾期不补正|"
+    "逾期未按收费|本年新收|上年结转|结转下年度|本年度办理结果|未经复议直接起诉|复议后起诉|结果维持|结果纠正|其他结果|尚未审结|"
+    "信息内容|本年制发件数|本年废止件数|现行有效件数|本年处理决定数量|本年收费金额|本年新制作数量|本年新公开数量|对外公开总数量|"
+    "上一年项目数量|本年增/减|处理决定数量|采购项目数量|采购总金额|第二十条第|行政许可|行政处罚|行政强制|行政事业性收费|"
+    "政府集中采购|其他对外管理服务事项|规范性文件|^规章$|^其他$|^\\d+\\.其他$"
+)
 _SUBHEAD = re.compile(r"^[（(][一二三四五六七八九十\d]+[）)]|^[一二三四五六七八九十]+是|^\d+(?:[、．]|\.(?!\d))")
 
 
@@ -80,6 +91,8 @@ def narrative(block: str) -> str:
             continue
         if len(line) < 20 and not _SENTENCE.search(line) and not _SUBHEAD.match(line):
             continue  # a table cell on its own line ("信息内容", "0", "本年制发件数")
+        if len(line) < 90 and "。" not in line and _TABLE_LABEL.search(line):
+            continue  # an official table label on its own line ("（一）予以公开", "（本列数据的勾稽关系为：…）")
         tokens = line.split()
         if len(tokens) >= 4 and not _SENTENCE.search(line) and sum(len(t) for t in tokens) / len(tokens) <= 3:
             continue  # a flattened table row ("维持 纠正 结果 审结 计", "0 0 0 0 0")
