@@ -191,6 +191,7 @@ def reparse_one(stored: Any, parser_version: str) -> Outcome:
             out.write = ReparseWrite(
                 report_id=stored.report_id, expected_version_id=stored.version_id, parsed=parsed, links=links,
                 url=stored.page.final_url or stored.page.url, portal=stored.portal,
+                same_identity=not out.identity_changed,
             )
         return out
     except Exception as exc:  # one report must not stop the run; it is counted and reported

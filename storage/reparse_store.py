@@ -129,6 +129,7 @@ class ReparseWrite:
     url: str = ""
     portal: PortalInfo | None = None
     parser_version: str = ""  # the confirming parser, when ``parsed`` is None
+    same_identity: bool = False  # the new parse names the report's own agency and year: no lookup needed
 
 
 def content_hash(parsed: ParseResult) -> str:
@@ -399,7 +400,7 @@ class ReparseStoreMixin:
             return "confirmed"
         target = item.report_id
         md = parsed.metadata
-        if parsed.is_report and (md.agency or "").strip():
+        if not item.same_identity and parsed.is_report and (md.agency or "").strip():
             agency_id = w.resolve_agency(conn, md, item.portal, self._agency_cache)
             target = w.resolve_report(conn, agency_id, md.year, item.url)
         w.supersede(conn, int(current.id), when)
