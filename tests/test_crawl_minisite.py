@@ -178,3 +178,16 @@ def test_malformed_sources_exit_2(tmp_path):
     assert r.returncode == 2 and "nothing to crawl" in r.stderr
     r = crawl(str(tmp_path / "x.db"), "-s", "NOEQUALS", "http://127.0.0.1:9/")
     assert r.returncode == 2 and "NAME=VALUE" in r.stderr
+
+
+def test_host_page_cap_and_progress_line(tmp_path):
+    site = build_site()
+    with serve(site) as base:
+        r = crawl(str(tmp_path / "cap.db"), "-s", "NIANBAO_HOST_PAGE_CAP=3", "--progress", "always", base + "/")
+    assert r.returncode == 0, r.stderr[-3000:]
+    pages = [p for _m, p, _s, _h in site.log if p != "/robots.txt"]
+    assert len(pages) == 3
+    [run] = run_stats(str(tmp_path / "cap.db"))
+    [st] = [v for k, v in run["stats"].items() if not k.startswith("_")]
+    assert st["skipped"].get("page_cap", 0) >= 1 and st["samples"]["page_cap"]
+    assert "crawl: 3 pages, " in r.stderr  # the live line (\r-refreshed; text mode shows \n)
