@@ -182,7 +182,7 @@ class CellRow(Base):
     __tablename__ = "cells"
     # SQLite: the (version_id, key) primary key IS the table (no rowid B-tree beside the PK index):
     # one B-tree insert per cell instead of two, and the keys are not stored twice.
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -192,7 +192,7 @@ class CellRow(Base):
 
 class CheckRow(Base):
     __tablename__ = "checks"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id", ondelete="CASCADE"), primary_key=True)
     check: Mapped[str] = mapped_column(Text, primary_key=True)

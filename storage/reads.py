@@ -76,7 +76,9 @@ def current_versions_query(filters: dict[str, Any]) -> Select[Any]:
         .join(REPORTS, REPORTS.c.id == VERSIONS.c.report_id)
         .join(AGENCIES, AGENCIES.c.id == REPORTS.c.agency_id)
         .where(VERSIONS.c.is_current)
-        .order_by(AGENCIES.c.region_code, AGENCIES.c.name, REPORTS.c.year, VERSIONS.c.id)
+        .order_by(  # same order on both dialects (their NULL placement differs by default)
+            AGENCIES.c.region_code.nulls_first(), AGENCIES.c.name, REPORTS.c.year.nulls_first(), VERSIONS.c.id
+        )
     )
     years = [int(y) for y in _as_list(filters.get("year"))]
     if years:

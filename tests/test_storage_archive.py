@@ -334,3 +334,17 @@ def test_nul_and_lone_surrogates_do_not_lose_a_report(archive: Archive) -> None:
         raw = conn.execute(text("SELECT raw FROM cells WHERE key = 't3.granted.total'")).scalar_one()
         section = conn.execute(text("SELECT text FROM sections WHERE key = 'overview'")).scalar_one()
     assert (raw, section) == ("5件\ufffd", "总体情况")
+
+
+def test_export_order_is_the_same_on_both_dialects(archive: Archive) -> None:
+    from storage.records import PortalInfo
+
+    nowhere = PortalInfo(name="无区划门户")
+    archive.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/o1", "1"), parsed=report(year=2021))
+    archive.record_report(run_id=None, portal=nowhere, page=page("http://127.0.0.1/o2", "2"), parsed=report(agency="A"))
+    archive.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/o3", "3"),
+                          parsed=report(year=None))
+    archive.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/o4", "4"), parsed=report(year=2020))
+    got = [(r["region_code"], r["agency"], r["year"]) for r in archive.export_records()]
+    assert got == [(None, "A", 2020), ("611024", "山阳县人民政府", None), ("611024", "山阳县人民政府", 2020),
+                   ("611024", "山阳县人民政府", 2021)]
