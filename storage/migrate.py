@@ -8,6 +8,7 @@ connection (passed through ``config.attributes["connection"]``).
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 from pathlib import Path
 
@@ -34,7 +35,9 @@ def alembic_config(connection: Connection | None = None, *, stdout: io.TextIOBas
     return cfg
 
 
+@functools.cache
 def script_directory() -> ScriptDirectory:
+    """Loaded once per process: every Archive.open asks for the head revision."""
     return ScriptDirectory.from_config(alembic_config())
 
 
