@@ -30,6 +30,12 @@ def t3_rows(template: str) -> tuple[str, ...]:
     return ("new_received", "carried_over", *result_rows(template), "result_total", "carry_next")
 
 
+# "t3.<row>.<col>" key strings, built once (make_cells runs for every report of a world)
+_T3_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    r: (tuple(f"t3.{r}.{c}" for c in ORG_COLS), f"t3.{r}.total")
+    for r in (*t3_rows("v2019"), *OTHER_V2021)
+}
+
 # how often each applicant type asks (natural persons dominate in every real report)
 _COL_WEIGHT = {"natural_person": 1.0, "commercial": 0.25, "research": 0.02, "social_welfare": 0.03,
                "legal_service": 0.08, "other_org": 0.06}
@@ -77,23 +83,23 @@ def make_cells(seed: int, agency_key: str, kind: str, year: int, template: str,
     carried = (carry_next_values(seed, agency_key, kind, year - 1) if prev_template in ("v2019", "v2021")
                else dict.fromkeys(ORG_COLS, 0))
     nxt = carry_next_values(seed, agency_key, kind, year)
-    t3: dict[str, dict[str, int]] = {r: {} for r in t3_rows(template)}
+    t3: dict[str, list[int]] = {r: [] for r in t3_rows(template)}
     for c in ORG_COLS:
         lam = scale * _COL_WEIGHT[c]
         new = nxt[c] + (int(rng.expovariate(1 / lam)) if rng.random() < min(0.95, lam / 2) else 0)
         handled = new + carried[c] - nxt[c]
         spread = _spread(rng, handled, rows)
-        t3["new_received"][c] = new
-        t3["carried_over"][c] = carried[c]
+        t3["new_received"].append(new)
+        t3["carried_over"].append(carried[c])
         for r in rows:
-            t3[r][c] = spread[r]
-        t3["result_total"][c] = handled
-        t3["carry_next"][c] = nxt[c]
+            t3[r].append(spread[r])
+        t3["result_total"].append(handled)
+        t3["carry_next"].append(nxt[c])
     cells: dict[str, int | float | None] = {}
     for r, per_col in t3.items():
-        for c in ORG_COLS:
-            cells[f"t3.{r}.{c}"] = per_col[c]
-        cells[f"t3.{r}.total"] = sum(per_col.values())
+        names, total = _T3_KEYS[r]
+        cells.update(zip(names, per_col, strict=True))
+        cells[total] = sum(per_col)
     for r in T4_ROWS:
         vals = {c: (rng.randint(0, 2) if rng.random() < 0.15 * (scale / 10) else 0) for c in T4_COLUMNS[:-1]}
         for c, v in vals.items():
