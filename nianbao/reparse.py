@@ -242,8 +242,9 @@ class Progress:
         pct = 100.0 * self.done / self.total if self.total else 100.0
         return f"reparse: {self.done:,}/{self.total:,} reports ({pct:.0f}%) {rate:,.1f}/s ETA {eta}"
 
-    def advance(self, n: int) -> None:
-        self.done += n
+    def update(self, done: int) -> None:
+        """``done``: reports dealt with so far (skipped ones included)."""
+        self.done = done
         now = time.monotonic()
         if now - self.last >= self.interval:
             self.last = now
@@ -479,7 +480,7 @@ def _drive(archive: Any, workers: int, start_method: str | None,
                 elif res == "conflict":  # a crawl made another version current: nothing was written
                     counts["conflicts"] += 1
                     counts["unchanged" if write.parsed is None else "changed"] -= 1
-        bar.advance(len(outcomes))
+        bar.update(counts["skipped_current"] + counts["reparsed"])
 
     if workers == 0:
         for ids, mark in batches:

@@ -299,7 +299,7 @@ def test_assemble_prefers_attachment_cells_like_the_crawl() -> None:
 def test_progress_lines_without_a_terminal() -> None:
     out = io.StringIO()
     bar = Progress(10, out, interval=0)
-    bar.advance(4)
+    bar.update(4)
     bar.close()
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("reparse: 4/10 reports (40%)") and "/s ETA" in lines[0]
