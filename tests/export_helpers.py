@@ -13,6 +13,7 @@ What it holds (``EXPECTED`` describes the current versions, the tests' ground tr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,9 @@ class Built:
     pdf_sha: str
 
 
+@functools.cache
 def _simulated(agency: str, year: int) -> tuple[bytes, ParseResult]:
+    """Rendered and parsed once per test session (parse_document is pure; the result is not mutated)."""
     from crawler.parsing.dispatch import parse_document
     from simulator.cells import make_cells
     from simulator.render import render_report_html

@@ -65,8 +65,13 @@ def test_postgres_snapshot_equals_the_archive(pg_built: Built, tmp_path: Path, c
         assert snapshot.build_search_index(snap, tmp_path / "snap.search.db")
 
 
-def test_snapshot_refuses_to_overwrite_and_cleans_up(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    src = build_archive(str(tmp_path / "src.db"))
+@pytest.fixture(scope="module")
+def src(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_archive(str(tmp_path_factory.mktemp("snapshot") / "src.db"))
+
+
+def test_snapshot_refuses_to_overwrite_and_cleans_up(src: Built, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "snap.db"
     out.write_bytes(b"precious")
     assert main(["snapshot", "--db", src.url, "--out", str(out)]) == 2
@@ -78,9 +83,8 @@ def test_snapshot_refuses_to_overwrite_and_cleans_up(tmp_path: Path, capsys: pyt
     assert _dump(str(tmp_path / "s3.db")) == _dump(src.url)
 
 
-def test_snapshot_streams_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_snapshot_streams_in_batches(src: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Small batches must give the same copy (each batch is its own insert)."""
-    src = build_archive(str(tmp_path / "src.db"))
     monkeypatch.setattr(snapshot, "ROW_BATCH", 3)
     monkeypatch.setattr(snapshot, "BLOB_BATCH", 2)
     seen: list[tuple[str, int]] = []
