@@ -56,3 +56,42 @@ def test_render_parse_round_trip(report: tuple[str, str, dict[str, int | float |
     assert result.template == template
     assert cell_values(result) == cells
     assert got_verdicts(result) == expected_verdicts(cells, template)
+
+
+cell_html = st.tuples(
+    st.sampled_from(["", "0", "12", "规章", "自然人", "a<br>b", "&nbsp;", "<p>x</p><p>y</p>"]),
+    st.one_of(st.none(), st.integers(min_value=-3, max_value=12), st.just(10**9), st.just("x")),
+    st.one_of(st.none(), st.integers(min_value=-3, max_value=12), st.just(10**9), st.just("2abc")),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(cell_html, min_size=0, max_size=8), min_size=1, max_size=8), st.integers(5, 400))
+def test_any_table_gives_a_sane_bounded_grid(rows: list, budget: int) -> None:
+    """Random spans (negative, zero, huge, junk): the grid is rectangular, origins are consistent."""
+    import lxml.html
+
+    from crawler.parsing.grid import grids_from_html
+
+    def attr(name: str, v: object) -> str:
+        return "" if v is None else f' {name}="{v}"'
+
+    html = "<table>" + "".join(
+        "<tr>" + "".join(f"<td{attr('rowspan', rs)}{attr('colspan', cs)}>{t}</td>" for t, rs, cs in row) + "</tr>"
+        for row in rows
+    ) + "</table>"  # fmt: skip
+    grids = grids_from_html(
+        lxml.html.fragment_fromstring(html, create_parent="div"), max_nesting=5, max_cells=budget
+    )
+    if budget < sum(len(r) for r in rows):  # every <td> takes at least one slot of the budget
+        assert all(g.truncated for g in grids)
+    for g in grids:
+        width = g.n_cols
+        assert width <= 8 * 100 and g.n_rows <= len(rows)
+        for i, row in enumerate(g.rows):
+            assert len(row) == width
+            for j, cell in enumerate(row):
+                r0, c0 = cell.origin
+                assert r0 <= i and c0 <= j
+                assert g.rows[r0][c0].origin == (r0, c0)
+                assert g.rows[r0][c0].text == cell.text

@@ -63,6 +63,15 @@ def _fmt(v: int | float | None) -> str:
     return "null" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 
 
+def _side(terms: Sequence[tuple[str, int | float | None]]) -> str:
+    if len(terms) == 1:
+        return f"{terms[0][0]}={_fmt(terms[0][1])}"
+    nonzero = [f"{n}={_fmt(v)}" for n, v in terms if v not in (0, None)]
+    nulls = sum(1 for _, v in terms if v is None)
+    shown = " + ".join(nonzero) if nonzero else "all zero"
+    return f"({shown}{f'; {nulls} null' if nulls else ''})"
+
+
 def _judge(
     check: str,
     instance: str,
@@ -85,25 +94,17 @@ def _judge(
     else:
         verdict = "not_assessable"
 
-    def side(terms: Sequence[tuple[str, int | float | None]]) -> str:
-        if len(terms) == 1:
-            return f"{terms[0][0]}={_fmt(terms[0][1])}"
-        nonzero = [f"{n}={_fmt(v)}" for n, v in terms if v not in (0, None)]
-        nulls = sum(1 for _, v in terms if v is None)
-        shown = " + ".join(nonzero) if nonzero else "all zero"
-        return f"({shown}{f'; {nulls} null' if nulls else ''})"
-
-    total_l = _fmt(lsum) if not isinstance(lsum, float) else f"{lsum:g}"
-    total_r = _fmt(rsum) if not isinstance(rsum, float) else f"{rsum:g}"
-    detail = (
-        f"{where}: expected {side(left)} = {total_l}, found {side(right)} = {total_r}"
-        + ("" if verdict == "pass" else f" (diff {diff:g})")
-        + (
-            " [nulls counted as 0]"
-            if verdict == "not_assessable" and any(v is not None for v in values)
-            else ""
+    if verdict == "pass":  # the common case: keep it cheap
+        detail = f"{where}: {_fmt(lsum)} = {_fmt(rsum)}"
+    else:
+        detail = (
+            f"{where}: expected {_side(left)} = {_fmt(lsum)}, found {_side(right)} = {_fmt(rsum)} (diff {diff:g})"
+            + (
+                " [nulls counted as 0]"
+                if verdict == "not_assessable" and any(v is not None for v in values)
+                else ""
+            )
         )
-    )
     return CheckResult(check=check, instance=instance, verdict=verdict, detail=detail)
 
 
@@ -112,6 +113,7 @@ def run_checks(cells: Mapping[str, Cell], template: Template) -> list[CheckResul
     if template not in ("v2019", "v2021", "unknown"):
         return []  # pre-2019 reports have no canonical tables
     out: list[CheckResult] = []
+    g = {k: c.value for k, c in cells.items()}.get  # missing cell = null
     has_t3 = any(k.startswith("t3.") for k in cells)
     has_t4 = any(k.startswith("t4.") for k in cells)
     if has_t3:
@@ -119,7 +121,7 @@ def run_checks(cells: Mapping[str, Cell], template: Template) -> list[CheckResul
         for c in T3_COLUMNS:
 
             def v(row: str, col: str = c) -> tuple[str, int | float | None]:
-                return row, _value(cells, f"t3.{row}.{col}")
+                return row, g(f"t3.{row}.{col}")
 
             out.append(
                 _judge(
@@ -135,8 +137,8 @@ def run_checks(cells: Mapping[str, Cell], template: Template) -> list[CheckResul
                 _judge(
                     "t3_row_total",
                     r,
-                    [("total", _value(cells, f"t3.{r}.total"))],
-                    [(c, _value(cells, f"t3.{r}.{c}")) for c in T3_ORG_COLUMNS],
+                    [("total", g(f"t3.{r}.total"))],
+                    [(c, g(f"t3.{r}.{c}")) for c in T3_ORG_COLUMNS],
                     f"表三 row {r}: total vs sum of the six applicant columns",
                 )
             )
@@ -146,8 +148,8 @@ def run_checks(cells: Mapping[str, Cell], template: Template) -> list[CheckResul
                 _judge(
                     "t3_result_sum",
                     c,
-                    [("result_total", _value(cells, f"t3.result_total.{c}"))],
-                    [(p, _value(cells, f"t3.{p}.{c}")) for p in parts],
+                    [("result_total", g(f"t3.result_total.{c}"))],
+                    [(p, g(f"t3.{p}.{c}")) for p in parts],
                     f"表三 column {c}: result_total vs sum of the handling-result rows",
                 )
             )
@@ -157,8 +159,8 @@ def run_checks(cells: Mapping[str, Cell], template: Template) -> list[CheckResul
                 _judge(
                     "t4_subtotals",
                     r,
-                    [("total", _value(cells, f"t4.{r}.total"))],
-                    [(c, _value(cells, f"t4.{r}.{c}")) for c in T4_COLUMNS if c != "total"],
+                    [("total", g(f"t4.{r}.total"))],
+                    [(c, g(f"t4.{r}.{c}")) for c in T4_COLUMNS if c != "total"],
                     f"表四 {r}: total vs maintain + correct + other + pending",
                 )
             )

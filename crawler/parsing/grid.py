@@ -245,7 +245,9 @@ def _grid_from_table(table: object, budget: int) -> tuple[Grid, int]:
     for r, line in enumerate(slots):
         if not line and truncated:
             break
-        rows.append(
-            [line[c] if c < len(line) and line[c] is not None else GridCell("", (r, c)) for c in range(width)]
-        )  # type: ignore[misc]
+        if len(line) < width:
+            line.extend([None] * (width - len(line)))
+        if None in line:  # holes (rows shorter than the table) are empty cells of their own
+            line = [x if x is not None else GridCell("", (r, c)) for c, x in enumerate(line)]
+        rows.append(line)  # type: ignore[arg-type]
     return Grid(rows=rows, truncated=truncated), used
