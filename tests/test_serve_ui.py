@@ -191,3 +191,35 @@ def test_serve_refuses_postgres_and_missing_files(tmp_path: Path, capsys: pytest
     assert "nianbao snapshot" in capsys.readouterr().err
     assert main(["serve", "--db", str(tmp_path / "missing.db")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_ui_sees_reports_recorded_while_it_runs(tmp_path: Path) -> None:
+    """mode=ro, not immutable: a crawl writing to the WAL archive shows up without a restart."""
+    from storage_helpers import PORTAL, page, report
+
+    built = build_archive(str(tmp_path / "live.db"))
+    live = build_datasette(Path(built.url), None)
+    assert {r["agency"] for r in rows(live, "/archive/report_wide.json?year=2022")} == set()
+    with Archive.open(built.url) as a:
+        a.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/live", "l"),
+                        parsed=report("山阳县林业局", 2022))
+    assert {r["agency"] for r in rows(live, "/archive/report_wide.json?year=2022")} == {"山阳县林业局"}
+
+
+def test_search_side_file_moves_to_the_cache_when_the_directory_is_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nianbao.serve as serve
+    from nianbao.web import database
+
+    archive = tmp_path / "ro" / "archive.db"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(serve.os, "access", lambda path, mode: Path(path) != archive.parent)
+    side = serve.search_index_path(archive)
+    assert side.parent == tmp_path / "cache" / "nianbao" and side.name.endswith(".search.db")
+    assert serve.search_index_path(tmp_path / "other" / "archive.db") != side  # keyed by the archive's path
+    monkeypatch.setattr(database.os, "access", lambda path, mode: False)
+    assert database.needs_immutable(archive)  # no -shm and no way to create one: immutable=1
+    (tmp_path / "ro").mkdir()
+    Path(f"{archive}-shm").write_bytes(b"")
+    assert not database.needs_immutable(archive)
