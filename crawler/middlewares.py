@@ -74,7 +74,15 @@ class ConditionalRequestMiddleware:
 
     def process_request(self, request: Request) -> None:
         request.meta.setdefault("nianbao_requested_at", dt.datetime.now(dt.UTC))
-        if not self.enabled or request.meta.get("nianbao_unconditional") or "validators" in request.meta:
+        if request.meta.get("nianbao_cond_url") == request.url:
+            return None  # already decided for this URL (a retry)
+        if "nianbao_cond_url" in request.meta:
+            # a redirect copied the previous URL's validators: they do not belong to this URL
+            request.meta.pop("validators", None)
+            for name in (b"If-None-Match", b"If-Modified-Since"):
+                request.headers.pop(name, None)
+        request.meta["nianbao_cond_url"] = request.url
+        if not self.enabled or request.meta.get("nianbao_unconditional"):
             return None
         if urlsplit(request.url).path == "/robots.txt" or request.method != "GET":
             return None
