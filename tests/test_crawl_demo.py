@@ -7,7 +7,7 @@ from crawl_helpers import run_nianbao
 
 from storage.archive import Archive
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 
 def test_demo_tiny(tmp_path):

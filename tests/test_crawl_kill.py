@@ -24,7 +24,7 @@ from crawl_helpers import FAST, PYTHON, REPO, crawl
 from simulator import build_world, serve_world
 from storage.archive import Archive
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 
 def _captures(db: str) -> int:

@@ -20,7 +20,7 @@ from simulator import build_world, serve_world
 from simulator.truth import disallowed
 from storage.archive import Archive
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 
 @dataclass

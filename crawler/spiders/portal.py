@@ -6,6 +6,12 @@ attachments. Each request carries a *scope*: "outside" (looking for the entry an
 entry / unit-node / 年报 links are followed, few hops) or "column" (inside a 年报 column; sub-columns,
 list pages, pagers and details are followed). Every page is handed to ``parse_document``; the parse
 decides what is a report, never the URL.
+
+Host policy: the spider sets no ``allowed_domains`` (Scrapy's OffsiteMiddleware then lets every
+request through; with IPs it would only match exact addresses anyway, and one crawl serves many
+portals). Instead each portal keeps its own host set (start URLs, sources-file ``allowed_hosts``,
+hosts its 信息公开/年报 navigation links to) and HTML outside it is skipped with reason "offsite";
+attachments may live anywhere. Loopback addresses (127.0.0.x) are ordinary hosts here.
 """
 
 from __future__ import annotations
