@@ -6,6 +6,8 @@ by construction (relative to what the current parser makes of the very same byte
   value   one cell had another value/raw, t3_flow fail  -> 1 cell changed (+ t3_flow fail -> pass)
   same    identical content, only an older version tag  -> unchanged (parser version confirmed)
   empty   old parse found no tables (status no_tables)  -> became parseable, every cell added
+  worse   the page's identities fail, the old result said pass -> checks pass -> fail
+  lost    the page has no tables (any more), the old result had them -> stopped being parseable
 """
 
 from __future__ import annotations
@@ -43,9 +45,16 @@ def spec_for(i: int) -> ReportSpec:
     )
 
 
-def page_for(i: int) -> FetchedResponse:
+def page_for(i: int, kind: str = "") -> FetchedResponse:
+    """The report page; kind "worse": its t3 new_received total is off by 5 (identities fail);
+    "lost": the tables are gone (the text announces a report, nothing to map)."""
     spec = spec_for(i)
+    if kind == "worse":
+        spec.cells = dict(spec.cells)
+        spec.cells[WORSE_KEY] = (spec.cells[WORSE_KEY] or 0) + 5
     body = render_report_html(spec, "standard")
+    if kind == "lost":
+        body = f"<h1>{spec.title}</h1><p>发布机构：{spec.agency}</p><p>{spec.agency}{spec.year}年政府信息公开工作年度报告。</p>"
     html = (
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{spec.title}</title></head>'
         f"<body>{body}</body></html>"
@@ -79,6 +88,8 @@ def degrade(good: ParseResult, kind: str) -> ParseResult:
         return replace(good, cells=cells, checks=checks, parser_version=OLD_VERSION)
     if kind == "same":
         return replace(good, parser_version=OLD_VERSION)
+    if kind == "worse":  # an old parser that called every identity a pass
+        return replace(good, checks=[replace(x, verdict="pass") for x in good.checks], parser_version=OLD_VERSION)
     if kind == "empty":
         return replace(good, status="no_tables", message="no tables found", cells={}, checks=[],
                        parser_version=OLD_VERSION)
@@ -86,6 +97,7 @@ def degrade(good: ParseResult, kind: str) -> ParseResult:
 
 
 VALUE_KEY = "t3.granted.total"
+WORSE_KEY = "t3.new_received.total"
 
 
 @dataclass(slots=True)
@@ -103,11 +115,15 @@ def populate(url: str, n: int, kinds: tuple[str, ...] = KINDS, start: int = 0) -
     with Archive.open(url) as archive:
         run = archive.start_run("crawl", {"test": "reparse"})
         for i in range(start, start + n):
-            page = page_for(i)
-            good = current_parse(page)
-            assert good.status == "ok" and len(good.cells) > 100, (good.status, good.message)
             kind = kinds[i % len(kinds)]
-            old = degrade(good, kind)
+            page = page_for(i, kind)
+            good = current_parse(page)
+            if kind == "lost":  # the old parser found the tables of the page as it used to be
+                assert good.status != "ok" and not good.cells, good.status
+                old = replace(current_parse(page_for(i)), parser_version=OLD_VERSION)
+            else:
+                assert good.status == "ok" and len(good.cells) > 100, (good.status, good.message)
+                old = degrade(good, kind)
             rec = archive.record_report(run_id=run, portal=PORTAL, page=page, parsed=old)
             assert rec.change == "new"
             out.append(Stored(rec.report_id, kind, page, good, old))  # type: ignore[arg-type]

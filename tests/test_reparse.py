@@ -120,6 +120,25 @@ def test_diff_history_and_csv_are_exact(db_url: str, tmp_path: Path) -> None:
         assert archive.run_info(run["run_id"])["kind"] == "reparse"
 
 
+def test_regressions_are_reported(sqlite_url: str, tmp_path: Path) -> None:
+    stored = populate(sqlite_url, 4, kinds=("worse", "lost"))
+    worse = [s for s in stored if s.kind == "worse"]
+    lost = [s for s in stored if s.kind == "lost"]
+    failing = [name for s in worse for name, v in s.good.verdicts.items() if v == "fail"]
+    assert failing and all(v == "pass" for s in worse for v in s.old.verdicts.values())
+    out = tmp_path / "diff.csv"
+    c = run_reparse(sqlite_url, workers=0, diff_out=out, progress=io.StringIO()).counts
+    assert (c["changed"], c["checks_pass_to_fail"], c["checks_fail_to_pass"]) == (4, len(failing), 0)
+    assert (c["stopped_parseable"], c["became_parseable"]) == (2, 0)
+    assert c["cells_removed"] == sum(len(s.old.cells) for s in lost)
+    assert c["cells_changed"] == c["cells_removed"]  # worse pages: same cells, only the verdicts changed
+    rows = read_csv(out)[1]
+    for s in lost:
+        k, cell = sorted(s.old.cells.items())[0]
+        assert (str(s.report_id), s.old.metadata.agency, str(s.old.metadata.year), k, _fmt(cell.value), "",
+                cell.raw, "") in rows
+
+
 def test_second_run_changes_nothing(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     populate(db_url, 4)
     assert main(["reparse", "--db", db_url, "--workers", "0"]) == 0
