@@ -292,6 +292,6 @@ def _faults(world: World) -> None:
                     p.waf_ids.add(it.id)
         if p.family == "generic":
             rng = random.Random(f"{p.rng_seed}|old")
-            for it in p.reports():
-                if rng.random() < 0.3 and it.id not in p.waf_ids:
+            for k, it in enumerate(it for it in p.reports() if it.id not in p.waf_ids):
+                if k == 0 or rng.random() < 0.3:  # at least one old link per generic portal
                     p.redirected_ids.add(it.id)

@@ -81,6 +81,10 @@ def test_size_knob(size, n):
     if n >= 60:
         assert {p.encoding for p in w.portals} == {"utf-8", "gbk-header", "gbk-meta", "gbk-none"}
     assert len({p.host for p in w.portals}) == len(w.portals)
+    # every world has each fault somewhere
+    assert any(len(p.robots_disallow) > 2 for p in w.portals) and any(p.waf_ids for p in w.portals)
+    assert any(p.slow_ids for p in w.portals) and any(p.fail_once for p in w.portals)
+    assert any(p.redirected_ids for p in w.portals)
 
 
 def test_truth_is_consistent_with_identities_and_metadata_rules():
