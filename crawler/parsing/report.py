@@ -11,7 +11,6 @@ from crawler.parsing.grid import Grid
 from crawler.parsing.result import Metadata, ParseResult, ParseStatus, Source
 from crawler.parsing.schema import keys_for
 from crawler.parsing.tables import detect_template_detail, map_tables
-from crawler.parsing.text_tables import grids_from_text
 
 _MAX_DETECT_CHARS = 400_000  # template markers sit in table headers; no need to scan megabytes
 
@@ -43,14 +42,12 @@ def build_report(*, text: str, grids: list[Grid], metadata: Metadata, source: So
     sections). Status is ``ok`` when tables 三 and 四 were mapped (or the report is pre-2019 free text),
     ``partial`` when only some were, ``no_tables`` when none were found.
     """
-    template, mixed = detect_template_detail(
-        (text[:_MAX_DETECT_CHARS] + "\n" + _grid_text(grids))[: 2 * _MAX_DETECT_CHARS]
-    )
-    mapping = map_tables(grids, text, template)
-    if template != "pre2019" and "t3" not in mapping.found_tables and text:
-        text_grids = grids_from_text(text)
-        if text_grids:
-            mapping = map_tables(grids + text_grids, text, template)
+    template, mixed = detect_template_detail(text[:_MAX_DETECT_CHARS])
+    if template in ("unknown", "pre2019") and grids:  # the visible text may lack the table labels
+        template, mixed = detect_template_detail(
+            (text[:_MAX_DETECT_CHARS] + "\n" + _grid_text(grids))[: 2 * _MAX_DETECT_CHARS]
+        )
+    mapping = map_tables(grids, text, template)  # falls back to text renderings when grids lack 表三
     problems = list(mapping.problems)
     if mixed:
         problems.insert(0, f"mixed template markers (v2019 and v2021); mapped as {template}")

@@ -221,7 +221,9 @@ def _score(s: str, alt: str) -> float:
 
 @lru_cache(maxsize=65536)
 def _best(s: str, vocab_id: str) -> tuple[str | None, float]:
-    vocab = _VOCABS[vocab_id]
+    vocab = _VOCABS.get(vocab_id)
+    if vocab is None:  # e.g. a 第二十条第（九）项 block on a 2021-format page
+        return None, 0.0
     best: tuple[str | None, float] = (None, 0.0)
     for key, alts in vocab.items():
         for alt in alts:
@@ -257,9 +259,29 @@ _V2019_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公�
 
 
 def detect_template_detail(text: str) -> tuple[Template, bool]:
-    """(format version, mixed?) from content markers, never from the year."""
-    t = base_norm(text).replace("“", "").replace("”", "")
-    t_nopunct = _PUNCT.sub("", t)
+    """(format version, mixed?) from content markers, never from the year.
+
+    A cheap normalisation (no whitespace, ASCII brackets) finds the markers on almost every page;
+    only when it finds none is the text fully normalised (NFKC, Traditional -> Simplified).
+    """
+    cheap = _WS.sub("", text).replace("（", "(").replace("）", ")")
+    found = _markers(cheap)
+    if found[0] == "unknown" or found[0] == "pre2019":
+        full = _full_norm(text)
+        if full != cheap:
+            found = _markers(full)
+    return found
+
+
+def _full_norm(text: str) -> str:
+    """base_norm without the cache (page-sized strings must not pile up in an LRU cache)."""
+    t = unicodedata.normalize("NFKC", text).translate(_TRAD).replace("档案", "文件")
+    t = t.replace("〔", "(").replace("〕", ")").replace("［", "[").replace("］", "]")
+    return _WS.sub("", t)
+
+
+def _markers(t: str) -> tuple[Template, bool]:
+    t_nopunct = _PUNCT.sub("", t.replace("“", "").replace("”", ""))
     v21_t3 = any(m in t_nopunct for m in _V2021_T3_MARKERS)
     v21 = v21_t3 or any(m in t for m in _V2021_MARKERS)
     v19 = any(m in t for m in _V2019_MARKERS) or bool(re.search(r"第二十条第\(?(九|9)\)?项", t))
@@ -296,6 +318,14 @@ class _ColMap:
     cols: dict[int, str]  # grid column -> column key (t2/t3) or "group.outcome" (t4)
 
 
+@dataclass(frozen=True, slots=True)
+class _ClassifyContext:
+    table: str | None
+    block: str | None
+    template: str
+    blocks: dict[str, _Block]
+
+
 @dataclass(slots=True)
 class _State:
     template: Template
@@ -308,6 +338,7 @@ class _State:
     colmap: _ColMap | None = None
     header_rows: list[int] = field(default_factory=list)
     text_header: dict[str, list[str]] = field(default_factory=dict)  # block/table -> header col keys read
+    width: int = 0  # columns of the grid being mapped
     out: TableMapping | None = None
 
     def set_table(self, table: str) -> None:
@@ -327,12 +358,22 @@ def _allowed_keys(template: Template) -> frozenset[str]:
 
 
 def map_tables(grids: list[Grid], text: str, template: Template) -> TableMapping:
-    """Map every recognised table (二, 三, 四) in ``grids`` to cells.
+    """Map every recognised table (二, 三, 四) in ``grids`` (or in text renderings in ``text``) to cells.
 
-    ``text`` is not re-read here (the caller adds :func:`grids_from_text` grids when HTML tables are
-    missing); it is kept for the signature every format shares.
+    The text is read (:func:`crawler.parsing.text_tables.grids_from_text`) only when the grids hold
+    no 表三: a page whose tables are "|" lines, one cell per line or flipbook text.
     """
-    del text
+    out = _map(grids, template)
+    if template != "pre2019" and "t3" not in out.found_tables and text:
+        from crawler.parsing.text_tables import grids_from_text
+
+        text_grids = grids_from_text(text)
+        if text_grids:
+            out = _map(grids + text_grids, template)
+    return out
+
+
+def _map(grids: list[Grid], template: Template) -> TableMapping:
     out = TableMapping(template=template)
     if template == "pre2019":
         return out  # pre-2019 tables are free-form; no canonical cells (templates.md §6)
@@ -352,7 +393,15 @@ _BLOCK, _TABLE, _T2HEAD, _T2COL, _T2ROW, _T3HEAD, _T3COL, _T3GROUP, _T3ROW, _T4G
 
 
 def _classify(label: str, st: _State) -> list[tuple[int, object]]:
-    """Every role the label can play, most specific first."""
+    """Every role the label can play, most specific first (cached: labels repeat on every page)."""
+    return _classify_cached(label, st.table, st.block, st.template)
+
+
+@lru_cache(maxsize=65536)
+def _classify_cached(
+    label: str, table: str | None, block: str | None, template: str
+) -> list[tuple[int, object]]:
+    st = _ClassifyContext(table, block, template, _t2_blocks("v2019" if template == "v2019" else "v2021"))
     had_prefix, core = _prefix_and_core(label)
     if not core or len(core) > 120:
         return []
@@ -477,7 +526,8 @@ def _map_grid(grid: Grid, st: _State) -> None:
                 st.set_table(str(val))
     text_mode = grid.layout == "text"
     st.header_rows = []
-    if st.colmap and st.colmap.width != grid.n_cols:
+    st.width = grid.n_cols  # computed once: Grid.n_cols scans every row
+    if st.colmap and st.colmap.width != st.width:
         st.colmap = None
     pending: tuple[tuple[str, str], int] | None = None  # a text row whose values may all be blank
     for r in range(grid.n_rows):
@@ -627,13 +677,7 @@ def _mapped(grid: Grid, r: int, st: _State, table: str, block: str | None) -> di
     if st.header_rows:
         _build_colmap(grid, st)
     cm = st.colmap
-    if (
-        cm is None
-        or cm.table != table
-        or cm.block != block
-        or cm.width != grid.n_cols
-        or grid.layout == "text"
-    ):
+    if cm is None or cm.table != table or cm.block != block or cm.width != st.width or grid.layout == "text":
         return None
     row = grid.rows[r]
     got: dict[str, str] = {}
@@ -655,7 +699,7 @@ def _build_colmap(grid: Grid, st: _State) -> None:
     st.header_rows = []
     if not rows:
         return
-    width = grid.n_cols
+    width = st.width
     leaf_row = rows[-1]
     paths: dict[int, list[str]] = {}
     for c in range(width):
