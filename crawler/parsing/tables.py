@@ -135,14 +135,6 @@ T3_GROUPS: dict[str, str] = {
     "不予处理": "np",
     "其他处理": "other",
 }
-_T3_ROW_GROUP = {
-    **{k: "deny" for k in T3_ROWS if k.startswith("deny_")},
-    **{k: "unable" for k in T3_ROWS if k.startswith("unable_")},
-    **{k: "np" for k in T3_ROWS if k.startswith("np_")},
-    "other_no_correction": "other",
-    "other_fee_unpaid": "other",
-    "other_other": "other",
-}
 T3_COLS: dict[str, tuple[str, ...]] = {
     "natural_person": ("自然人",),
     "commercial": ("商业企业",),
