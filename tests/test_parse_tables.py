@@ -274,3 +274,52 @@ def test_text_row_without_values_is_blank_only_if_the_table_goes_on() -> None:
     assert goes_on.cells["t3.carried_over.total"].value == 7
     truncated = map_tables([Grid.from_rows(rows[::-1], layout="text")], head, "v2019")
     assert "t3.new_received.total" not in truncated.cells  # an excerpt cut after the label
+
+
+def test_shanghai_2019_style_markup_with_blank_total_column() -> None:
+    """Real-page shape ([SH2019] in templates.md): 5-column 表二 with <br /> headers and 251000元, 表三 whose
+    总计 column is blank for rows (一)…(六) while (七)总计 is filled: blanks are null, never 0."""
+
+    def row(label: str, vals: list[object], span: str = "colspan=3") -> str:
+        return (
+            f"<tr><td {span}>{label}</td>"
+            + "".join(f"<td>{'&nbsp;' if v is None else v}</td>" for v in vals)
+            + "</tr>"
+        )
+
+    t2 = (
+        "<table><tr><td colspan=5>第二十条第（一）项</td></tr>"
+        "<tr><td>信息内容</td><td>本年新<br />制作数量</td><td>本年新<br />公开数量</td><td colspan=2>对外公开总数量</td></tr>"
+        "<tr><td>规章</td><td>3</td><td>3</td><td colspan=2>152</td></tr>"
+        "<tr><td colspan=5>第二十条第（九）项</td></tr>"
+        "<tr><td>信息内容</td><td colspan=2>采购项目数量</td><td colspan=2>采购总金额</td></tr>"
+        "<tr><td>政府集中采购</td><td colspan=2>4</td><td colspan=2>251000元</td></tr></table>"
+    )
+    n = [None] * 6
+    t3 = (
+        "<table>" + T3_HEAD
+        + row("一、本年新收政府信息公开申请数量", [821, 35, 0, 0, 2, 1, 859])
+        + row("二、上年结转政府信息公开申请数量", [17, 1, 0, 0, 0, 0, 18])
+        + "<tr><td rowspan=4>三、本年度办理结果</td>" + row("（一）予以公开", [700, 30, 0, 0, 2, 1, None], "colspan=2")[4:]
+        + row("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", [50, 2, *n[:4], None], "colspan=2")
+        + row("（六）其他处理", [20, *n], "colspan=2")
+        + row("（七）总计", [770, 32, 0, 0, 2, 1, 805], "colspan=2")
+        + row("四、结转下年度继续办理", [68, 4, 0, 0, 0, 0, 72])
+        + "</table>"
+    )  # fmt: skip
+    page = f"<p>二、主动公开政府信息情况</p>{t2}<p>三、收到和处理政府信息公开申请情况</p>{t3}"
+    result = build_report(text="本年新制作数量", grids=grids(page), metadata=Metadata(), source="html")
+    c = {k: v.value for k, v in result.cells.items()}
+    assert result.template == "v2019"
+    assert c["t2.art20_1.regulations.made"] == 3 and c["t2.art20_1.regulations.total_public"] == 152
+    assert c["t2.art20_9.procurement.amount"] == 251000 and c["t2.art20_9.procurement.items"] == 4
+    assert c["t3.granted.total"] is None and c["t3.granted.natural_person"] == 700
+    assert c["t3.result_total.total"] == 805
+    by = {(x.check, x.instance): x.verdict for x in result.checks}
+    assert by[("t3_flow", "total")] == "pass"  # 859 + 18 = 805 + 72
+    assert by[("t3_row_total", "new_received")] == "pass"  # 821+35+0+0+2+1 = 859
+    assert by[("t3_row_total", "granted")] == "not_assessable"  # total blank, the rest numbers
+    assert by[("t3_result_sum", "natural_person")] == "pass"  # 700 + 50 + 20 = 770
+    assert by[("t3_result_sum", "total")] == "not_assessable"
+    assert result.verdicts["t3_row_total"] == "pass"
+    assert result.status == "partial"  # 表四 missing
