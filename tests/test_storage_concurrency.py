@@ -37,9 +37,7 @@ def test_reader_not_blocked_by_open_write_transaction(tmp_path: Path) -> None:
         import sys
         from storage.db import create_archive_engine, resolve
         from storage import writes as w
-        import pytest
-from sqlalchemy import event
-from storage_helpers import PORTAL, page, report
+        from storage_helpers import PORTAL, page, report
         engine = create_archive_engine(resolve({str(path)!r}))
         with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
             tx = conn.begin()
@@ -73,9 +71,7 @@ def test_reading_while_a_crawl_writes(tmp_path: Path) -> None:
     n = 60
     writer = _python(f"""
         from storage.archive import Archive
-        import pytest
-from sqlalchemy import event
-from storage_helpers import PORTAL, page, report
+        from storage_helpers import PORTAL, page, report
         with Archive.open({str(path)!r}) as a:
             print("start", flush=True)
             for i in range({n}):
