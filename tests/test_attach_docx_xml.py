@@ -93,3 +93,21 @@ def test_nested_table_text_stays_in_its_cell() -> None:
     _, grids, _ = parse_docx(_docx(body), DEFAULT_LIMITS)
     assert len(grids) == 1
     assert grids[0].rows[0][1].text == "前\n内层"
+
+
+def test_docx_of_scanned_pictures_is_image_only() -> None:
+    from crawler.parsing import parse_document
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        drawing = "<w:p><w:r><w:drawing/></w:r></w:p>"
+        zf.writestr(
+            "word/document.xml",
+            f'<?xml version="1.0"?><w:document {W}><w:body>{drawing}</w:body></w:document>',
+        )
+        zf.writestr("word/media/image1.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    result = parse_document(buf.getvalue(), "http://127.0.0.1/scan.docx")
+    assert result.status == "image_only"
+    assert result.source == "docx"
+    assert result.is_report

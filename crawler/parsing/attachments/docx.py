@@ -74,8 +74,11 @@ def parse_docx(payload: bytes, limits: ParseLimits) -> tuple[str, list[Grid], st
                 seen = [c.text for i, c in enumerate(row) if c.origin[1] == i and c.text]
                 if seen:
                     lines.append(" ".join(s.replace("\n", "") for s in seen))
+    text = "\n".join(lines)
+    if len(text.strip()) < 20 and not grids and any(n.startswith("word/media/") for n in names):
+        raise AttachmentError("image_only", "Word document holding only pictures (scanned pages); no OCR")
     title = pick_title(lines) or core_title
-    return "\n".join(lines), grids, title
+    return text, grids, title
 
 
 def _parser() -> etree.XMLParser:
