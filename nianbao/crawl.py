@@ -9,9 +9,11 @@ not run (bad sources file, database, settings).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from crawler.sources import Portal, SourcesError, load_sources, portal_for_url
@@ -74,6 +76,8 @@ def run_crawl(
     from storage.archive import Archive
 
     overrides = dict(overrides)
+    kind = str(overrides.pop("NIANBAO_RUN_KIND", kind))  # `nianbao demo` runs its crawl as a child process
+    stats_file = overrides.pop("NIANBAO_STATS_FILE", None)
     overrides.setdefault("NIANBAO_PROGRESS", progress)
     if "LOG_LEVEL" not in overrides:
         overrides["LOG_LEVEL"] = ["WARNING", "INFO", "DEBUG"][min(verbose, 2)]
@@ -117,6 +121,8 @@ def run_crawl(
     with Archive.open(db) as archive:
         archive.finish_run(run_id, outcome, stats)
     print_summary(stats, out=out)
+    if stats_file:
+        Path(stats_file).write_text(json.dumps({"outcome": outcome, "stats": stats}, ensure_ascii=False), encoding="utf-8")
     if outcome == "interrupted":
         return 130, stats
     return (EXIT_PARTIAL if outcome == "finished_with_errors" else EXIT_OK), stats

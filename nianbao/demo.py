@@ -8,13 +8,17 @@ the archive — is the real crawl, so the demo doubles as a smoke test of the wh
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any, TextIO
 
 from crawler.sources import parse_sources
-from nianbao.crawl import EXIT_CANNOT_RUN, run_crawl
+from nianbao.crawl import EXIT_CANNOT_RUN
 
 # The simulator is local: no reason to wait between requests. Retries stay on (it has a 500 page).
 DEMO_SETTINGS = {
@@ -68,6 +72,26 @@ def summarise(records: list[dict[str, Any]], stats: dict[str, Any], out: TextIO 
     print("\nparse status: " + ", ".join(f"{k} {v}" for k, v in statuses.most_common()), file=out)
 
 
+def _crawl_in_child(sources: list[dict[str, Any]], args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    """Run `nianbao crawl` in a child process: the simulator's server threads and the crawl then use
+    both cores instead of sharing one interpreter lock (about twice as fast on 2 cores)."""
+    parse_sources(sources, origin="simulator")  # fail here, clearly, if the simulator's list is off
+    with tempfile.TemporaryDirectory(prefix="nianbao-demo-") as tmp:
+        src = Path(tmp) / "sources.json"
+        src.write_text(json.dumps(sources, ensure_ascii=False), encoding="utf-8")
+        stats_file = Path(tmp) / "stats.json"
+        settings = {**DEMO_SETTINGS, "NIANBAO_RUN_KIND": "demo", "NIANBAO_STATS_FILE": str(stats_file)}
+        cmd = [sys.executable, "-m", "nianbao", *(["-v"] * getattr(args, "verbose", 0)), "crawl", "--sources", str(src)]
+        if args.db:
+            cmd += ["--db", args.db]
+        for k, v in settings.items():
+            cmd += ["-s", f"{k}={v}"]
+        code = subprocess.call(cmd)
+        if not stats_file.exists():
+            return (code or EXIT_CANNOT_RUN), {}
+        return code, json.loads(stats_file.read_text(encoding="utf-8"))["stats"]
+
+
 def run_demo_command(args: argparse.Namespace) -> int:
     from simulator import build_world, serve_world
     from storage.archive import Archive
@@ -83,10 +107,9 @@ def run_demo_command(args: argparse.Namespace) -> int:
         print(f"serving {len(running.portals)} simulated portals on loopback:", file=sys.stderr)
         for p in running.portals:
             print(f"  {p.name:<12} {p.home_url}", file=sys.stderr)
-        portals = parse_sources(running.sources(), origin="simulator")
-        code, stats = run_crawl(
-            portals, db=args.db, overrides=DEMO_SETTINGS, kind="demo", verbose=getattr(args, "verbose", 0)
-        )
+        code, stats = _crawl_in_child(running.sources(), args)
+        if code == EXIT_CANNOT_RUN:
+            return code
         with Archive.open(args.db, readonly=True) as archive:
             records = list(archive.export_records())
         summarise(records, stats)
