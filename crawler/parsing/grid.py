@@ -247,7 +247,8 @@ def _grid_from_table(table: object, budget: int) -> tuple[Grid, int]:
             break
         if len(line) < width:
             line.extend([None] * (width - len(line)))
-        if None in line:  # holes (rows shorter than the table) are empty cells of their own
-            line = [x if x is not None else GridCell("", (r, c)) for c, x in enumerate(line)]
+        for c, x in enumerate(line):  # holes (rows shorter than the table): empty cells of their own
+            if x is None:
+                line[c] = GridCell("", (r, c))
         rows.append(line)  # type: ignore[arg-type]
     return Grid(rows=rows, truncated=truncated), used
