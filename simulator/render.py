@@ -625,7 +625,7 @@ def _plain(v: int | float) -> str:
     if isinstance(v, float):
         if v == int(v) and abs(v) < 1e15:
             return f"{v:.1f}"
-        return repr(v)
+        return format(Decimal(repr(v)), "f")  # plain digits, never "1e-05"
     return str(v)
 
 
