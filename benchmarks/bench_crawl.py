@@ -151,6 +151,12 @@ def main() -> None:
         "crawl_peak_rss_mb": round(rss1 / 2**20), "crawl_exit": code1,
         "rerun_requests": n2 - n1, "first_requests": n1 - n0,
         "rerun_bytes": bytes2, "first_bytes": bytes1, "rerun_bytes_share": round(bytes2 / max(1, bytes1), 3),
+        # the same on the wire (headers included, as Scrapy counts them)
+        "first_wire_bytes": s1["_scrapy"].get("downloader/response_bytes"),
+        "rerun_wire_bytes": s2["_scrapy"].get("downloader/response_bytes"),
+        "rerun_wire_share": round(
+            (s2["_scrapy"].get("downloader/response_bytes") or 0) / max(1, s1["_scrapy"].get("downloader/response_bytes") or 1), 3
+        ),
         "rerun_pages": pages2, "rerun_seconds": round(el2, 1), "rerun_peak_rss_mb": round(rss2 / 2**20),
         "rerun_exit": code2,
     }
