@@ -1,6 +1,7 @@
 """Shared fixtures: archive database URLs on a real SQLite file and a real PostgreSQL server.
 
-``db_url`` runs a test on both dialects. The PostgreSQL variant creates a fresh database per test
+``db_url`` runs a test on both dialects with an EMPTY database; ``migrated_db_url`` with one
+already at the head schema (copied from a per-session template: a test pays no migration). The PostgreSQL variant creates a fresh database per test
 (``nianbao_t_<uuid>``) through the ``test`` database on 127.0.0.1:5432 and drops it afterwards
 (WITH (FORCE)). If the server cannot be reached the test FAILS: CI must notice a missing service.
 """
@@ -8,6 +9,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +69,51 @@ def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from storage.archive import Archive
+
+    path = tmp_path_factory.mktemp("template") / "archive.db"
+    Archive.open(str(path)).close()
+    with sqlite3.connect(path) as conn:  # everything in the main file, so one file copy is complete
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[tuple[str, str]]:
+    from storage.archive import Archive
+
+    admin, user = _admin_connect()
+    name = f"nianbao_tmpl_{uuid.uuid4().hex[:16]}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            Archive.open(f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{name}").close()
+            yield name, user
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def migrated_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An archive at the head schema on each dialect in turn (a fresh copy per test)."""
+    if request.param == "sqlite":
+        target = tmp_path / "archive.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    template, user = request.getfixturevalue("_pg_template")
+    admin, _ = _admin_connect()
+    name = f"nianbao_t_{uuid.uuid4().hex[:16]}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+        try:
+            yield f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{name}"
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from storage.blobs import sha256_hex
 
 
 @pytest.fixture
-def archive(db_url: str):
-    with Archive.open(db_url) as a:
+def archive(migrated_db_url: str):
+    with Archive.open(migrated_db_url) as a:
         yield a
 
 

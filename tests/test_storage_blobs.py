@@ -37,10 +37,10 @@ def test_unknown_codec_rejected() -> None:
         blobs.decompress("lz4", b"")
 
 
-def test_codec_recorded_per_blob_and_mixed_codecs_read_back(db_url: str) -> None:
+def test_codec_recorded_per_blob_and_mixed_codecs_read_back(migrated_db_url: str) -> None:
     gz = b"gzip payload " * 300
     zs = b"zstd payload " * 300
-    with Archive.open(db_url) as a:
+    with Archive.open(migrated_db_url) as a:
         with a._write() as conn:
             writes.put_blob(conn, gz, codec="gzip")
             writes.put_blob(conn, zs)

@@ -16,12 +16,12 @@ from storage.archive import Archive
 
 
 @pytest.fixture
-def archive_url(db_url: str) -> str:
-    with Archive.open(db_url) as a:
+def archive_url(migrated_db_url: str) -> str:
+    with Archive.open(migrated_db_url) as a:
         a.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/1", "1"), parsed=report())
         a.record_report(run_id=None, portal=OTHER_PORTAL, page=page("http://127.0.0.1/2", "2"),
                         parsed=report(agency="城口县人民政府", year=2021, template="v2021"))
-    return db_url
+    return migrated_db_url
 
 
 def test_jsonl_to_stdout_with_filters(archive_url: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,15 +12,15 @@ from storage.views import column_for_key
 
 
 @pytest.fixture
-def filled(db_url: str) -> str:
-    with Archive.open(db_url) as a:
+def filled(migrated_db_url: str) -> str:
+    with Archive.open(migrated_db_url) as a:
         a.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/1", "1"), parsed=report())
         # a correction: only the corrected version may appear in the views
         a.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/1", "1b"),
                         parsed=report(new_received=40))
         a.record_report(run_id=None, portal=OTHER_PORTAL, page=page("http://127.0.0.1/2", "2"),
                         parsed=report(agency="城口县财政局", year=2021, kind="department", template="v2021"))
-    return db_url
+    return migrated_db_url
 
 
 def _rows(url: str, sql: str) -> list[dict]:
