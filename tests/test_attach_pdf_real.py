@@ -121,7 +121,9 @@ def parsed(request):
 
 
 def test_title_and_text(parsed):
-    name, _, (text, _, title, note) = parsed
+    name, _, (text, grids, title, note) = parsed
+    # the three ruled tables and nothing else: framed prose and "…大道 90" lines are not tables
+    assert [(g.n_cols, g.layout) for g in grids] == [(4, "table"), (10, "table"), (15, "table")]
     year = CASES[name][0]
     assert title is not None and title.endswith(f"{year}年政府信息公开工作年度报告")
     assert "洪泽区人民政府" in title

@@ -362,8 +362,14 @@ def _unruled_grid(page: object) -> Grid | None:
             return None
         if not any(_NUMBER.match(s.text) for s in line[k:]):
             return None
-        if k == 0 and len(line) < 3:
-            return None  # a lone number (page number, year) is not a table row
+        if k == 0 and sum(1 for s in line if _NUMBER.match(s.text)) < 3:
+            return None  # a lone number or "- 1 -" (page numbers, years) is not a table row
+        # a value sits in its own column: well apart from the label and from the next value
+        # ("…洪泽湖大道 90" in running text has a mere space before the number)
+        if k > 0 and line[k].x0 - line[k - 1].x1 < 15:
+            return None
+        if any(b.x0 - a.x1 < 6 for a, b in zip(line[k:], line[k + 1 :], strict=False)):
+            return None
         return k
 
     data = [i for i, line in enumerate(segs) if first_value(line) is not None]
