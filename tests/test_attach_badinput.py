@@ -329,3 +329,14 @@ def test_doc_with_antiword_only_gives_text(
     assert converter == "antiword"
     assert grids == []
     assert "三、收到和处理政府信息公开申请情况" in text
+
+
+def test_pdf_text_without_unicode_mapping_is_unparsed() -> None:
+    """Glyph ids without a ToUnicode map come out as "(cid:NNN)": never mapped as if they were text.
+
+    (An owner-password-only reportlab PDF with a CID font reads this way through pdfminer.)
+    """
+    payload = render_pdf(make_spec("v2021", seed=9), encrypt_password="")
+    result = parse_document(payload, "http://127.0.0.1/r.pdf")
+    assert result.status == "unparsed"
+    assert "Unicode" in result.message

@@ -23,6 +23,7 @@ from crawler.parsing.dispatch import ParseLimits
 from crawler.parsing.grid import Grid
 
 _HEADER_MARKS = ("申请人情况", "行政复议", "第二十条第（一）项", "第二十条第(一)项")
+_CID = re.compile(r"\(cid:\d+\)")
 _NUMBER = re.compile(r"^[+\-−]?\d[\d,，]*(?:\.\d+)?$")
 
 
@@ -109,6 +110,12 @@ def parse_pdf(payload: bytes, limits: ParseLimits) -> tuple[str, list[Grid], str
     text = "\n".join(texts)
     if not text.strip() and not tables:
         raise AttachmentError("image_only", "PDF without a text layer (scanned pages); no OCR")
+    cids = len(_CID.findall(text))
+    if cids > 20 and cids * 8 > len(text):  # "(cid:3413)" is 10 characters for one glyph
+        raise AttachmentError(
+            "unparsed",
+            f"unparsed: PDF text has no Unicode mapping ({cids} CID glyphs without ToUnicode); needs OCR",
+        )
     grids = [_grid(t) for t in _stitch(tables)] + loose
     title = pick_title(text.splitlines())
     return text, grids, title, note
