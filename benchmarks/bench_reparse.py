@@ -7,7 +7,8 @@ What it does, per database:
 2. measures the pure parse rate (parse_document in this process) of a sample of those pages;
 3. re-parses one report year with 1 worker and two other years with 2 workers (disjoint selections
    of the same archive, so neither run sees the other's work), and with --full the whole rest with
-   2 workers; reports/s against parse rate x workers (goal: >= 0.8);
+   2 workers; reports/s against parse rate x workers (goal: >= 0.8), and - since a shared, busy box
+   makes wall-clock rates drift - CPU seconds per report (parent + workers) against CPU per pure parse;
 4. samples the RSS of the reparse process and its workers while it runs (at ~2k reports done and
    at the end of the largest run: flat means streaming works).
 
@@ -22,6 +23,7 @@ import datetime as dt
 import io
 import os
 import re
+import resource
 import tempfile
 import time
 import uuid
@@ -121,14 +123,21 @@ def make_archive(url: str, n: int) -> list[bytes]:
     return sample
 
 
-def parse_rate(pages: list[bytes]) -> float:
+def parse_rate(pages: list[bytes]) -> tuple[float, float]:
+    """(pages/s wall, CPU seconds per page) of parse_document in this process."""
     from crawler.parsing import parse_document
 
     parse_document(pages[0], "http://127.0.0.1/bench/x.html", {"content-type": "text/html; charset=utf-8"})
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for body in pages:
         parse_document(body, "http://127.0.0.1/bench/x.html", {"content-type": "text/html; charset=utf-8"})
-    return len(pages) / (time.perf_counter() - t0)
+    return len(pages) / (time.perf_counter() - t0), (time.process_time() - c0) / len(pages)
+
+
+def cpu_seconds() -> float:
+    """CPU of this process plus its finished (joined) children: the spawn workers of a run."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def bench_one(kind: str, url: str, n: int, full: bool) -> None:
@@ -143,16 +152,20 @@ def bench_one(kind: str, url: str, n: int, full: bool) -> None:
     if full:
         runs.append((2, list(range(2018, 2015 + REPORTS_PER_YEAR_DIV))))
     for workers, years in runs:
-        rate = parse_rate(sample[:200])  # measured right before each run: the box's load drifts
+        rate, parse_cpu = parse_rate(sample[:200])  # measured right before each run: the box's load drifts
         probe = RssProbe()
-        s = run_reparse(url, workers=workers, year=years, progress=probe)
+        c0 = cpu_seconds()
+        # spawn (not forkserver) so the workers are this process's children and their CPU is counted
+        s = run_reparse(url, workers=workers, year=years, progress=probe, start_method="spawn")
+        cpu = cpu_seconds() - c0
         done = s.counts["reparsed"]
         got = done / s.seconds
         print(
             f"[{kind}] {workers} worker(s), years {years[0]}-{years[-1]} ({per_year * len(years):,} reports): "
             f"{done:,} re-parsed ({s.counts['changed']:,} changed, {s.counts['errors']} errors) in {s.seconds:.1f} s "
             f"= {got:.1f} reports/s; pure parse {rate:.1f} pages/s x {workers} = {rate * workers:.1f}; "
-            f"ratio {got / (rate * workers):.2f}",
+            f"wall ratio {got / (rate * workers):.2f}; CPU {1000 * cpu / done:.1f} ms/report (parent + workers) vs "
+            f"parse {1000 * parse_cpu:.1f} ms/page: CPU ratio {parse_cpu * done / cpu:.2f}",
             flush=True,
         )
         marks = [x for x in probe.samples if x[0] > 0]

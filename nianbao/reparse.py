@@ -87,6 +87,7 @@ class Outcome:
     was_parseable: bool = False
     now_parseable: bool = False
     error: str = ""
+    new_hash: str = ""  # the archive's content hash of the new result
 
 
 def joined_headers(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
@@ -146,7 +147,9 @@ def compare(stored: Any, parsed: Any, parser_version: str) -> Outcome:
     out = Outcome(report_id=stored.report_id, agency=stored.agency, year=stored.year)
     out.was_parseable = stored.parse_status in PARSEABLE
     out.now_parseable = parsed.status in PARSEABLE
-    out.changed = _fingerprint_new(parsed) != _fingerprint_old(stored)
+    fingerprint = _fingerprint_new(parsed)
+    out.new_hash = fingerprint[0]
+    out.changed = fingerprint != _fingerprint_old(stored)
     if not out.changed:
         out.write = ReparseWrite(
             report_id=stored.report_id, expected_version_id=stored.version_id, parsed=None,
@@ -191,7 +194,7 @@ def reparse_one(stored: Any, parser_version: str) -> Outcome:
             out.write = ReparseWrite(
                 report_id=stored.report_id, expected_version_id=stored.version_id, parsed=parsed, links=links,
                 url=stored.page.final_url or stored.page.url, portal=stored.portal,
-                same_identity=not out.identity_changed,
+                same_identity=not out.identity_changed, chash=out.new_hash,
             )
         return out
     except Exception as exc:  # one report must not stop the run; it is counted and reported

@@ -130,6 +130,7 @@ class ReparseWrite:
     portal: PortalInfo | None = None
     parser_version: str = ""  # the confirming parser, when ``parsed`` is None
     same_identity: bool = False  # the new parse names the report's own agency and year: no lookup needed
+    chash: str = ""  # content_hash(parsed) when the caller has it already
 
 
 def content_hash(parsed: ParseResult) -> str:
@@ -180,6 +181,22 @@ def _base_candidates(*cols: Any) -> Any:
 
 _CONFIRM = update(V).where(V.c.id == bindparam("c_id")).values(parser_version=bindparam("c_version"))
 _MAX_VERSION_NO = select(func.max(V.c.version_no)).where(V.c.report_id == bindparam("m_report"))
+
+
+def _raw_rows(conn: Any, table: str, columns: Sequence[str], version_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """``SELECT columns FROM table WHERE version_id IN (...)`` as plain driver tuples."""
+    quote = conn.dialect.identifier_preparer.quote
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table)} "
+        f"WHERE {quote('version_id')} IN ({', '.join(mark for _ in version_ids)})"
+    )
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, tuple(version_ids))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 class ReparseStoreMixin:
@@ -238,32 +255,24 @@ class ReparseStoreMixin:
                 sha: codecs.decompress(codec, data)
                 for sha, codec, data in conn.execute(
                     select(w.BLOBS.c.sha256, w.BLOBS.c.codec, w.BLOBS.c.data).where(w.BLOBS.c.sha256.in_(shas))
-                )
+                ).all()
             } if shas else {}
+            # The content rows (~250 a report) straight from the driver: SQLAlchemy Row objects
+            # cost more than SQLite itself here, and this runs for every re-parsed report.
             cells: dict[int, dict[str, tuple[float | None, str | None]]] = {v: {} for v in vids}
-            for vid, key, value, raw in conn.execute(
-                select(w.CELLS.c.version_id, w.CELLS.c.key, w.CELLS.c.value, w.CELLS.c.raw).where(
-                    w.CELLS.c.version_id.in_(vids)
-                )
-            ):
+            for vid, key, value, raw in _raw_rows(conn, "cells", ("version_id", "key", "value", "raw"), vids):
                 cells[vid][key] = (None if value is None else float(value), raw)
             checks: dict[int, list[tuple[str, str, str]]] = {v: [] for v in vids}
             verdicts: dict[int, dict[str, str]] = {v: {} for v in vids}
-            for vid, name, instance, verdict in conn.execute(
-                select(w.CHECKS.c.version_id, w.CHECKS.c.check, w.CHECKS.c.instance, w.CHECKS.c.verdict).where(
-                    w.CHECKS.c.version_id.in_(vids)
-                )
+            for vid, name, instance, verdict in _raw_rows(
+                conn, "checks", ("version_id", "check", "instance", "verdict"), vids
             ):
                 if instance == w.REPORT_LEVEL:
                     verdicts[vid][name] = verdict
                 else:
                     checks[vid].append((name, instance, verdict))
             sections: dict[int, dict[str, str]] = {v: {} for v in vids}
-            for vid, key, text in conn.execute(
-                select(w.SECTIONS.c.version_id, w.SECTIONS.c.key, w.SECTIONS.c.text).where(
-                    w.SECTIONS.c.version_id.in_(vids)
-                )
-            ):
+            for vid, key, text in _raw_rows(conn, "sections", ("version_id", "key", "text"), vids):
                 sections[vid][key] = text
 
         pages: dict[int, StoredCapture] = {}
@@ -413,7 +422,7 @@ class ReparseStoreMixin:
             version_no = int(conn.execute(_MAX_VERSION_NO, {"m_report": target}).scalar() or 0) + 1
         version_id = w.insert_version(
             conn, report_id=target, version_no=version_no, run_id=run_id, url=item.url, parsed=parsed,
-            chash=w.content_hash(parsed), when=when,
+            chash=item.chash or w.content_hash(parsed), when=when,
         )
         w.link_captures(conn, version_id, item.links)
         w.insert_content(conn, version_id, parsed)
