@@ -110,8 +110,9 @@ def parse_pdf(payload: bytes, limits: ParseLimits) -> tuple[str, list[Grid], str
     text = "\n".join(texts)
     if not text.strip() and not tables:
         raise AttachmentError("image_only", "PDF without a text layer (scanned pages); no OCR")
-    cids = len(_CID.findall(text))
-    if cids > 20 and cids * 8 > len(text):  # "(cid:3413)" is 10 characters for one glyph
+    cid_marks = _CID.findall(text)
+    cids = len(cid_marks)
+    if cids > 20 and sum(map(len, cid_marks)) * 2 > len(text):  # most of the "text" is "(cid:3413)" marks
         raise AttachmentError(
             "unparsed",
             f"unparsed: PDF text has no Unicode mapping ({cids} CID glyphs without ToUnicode); needs OCR",
