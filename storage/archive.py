@@ -10,6 +10,7 @@ SQLite runs in WAL mode, PostgreSQL is MVCC.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,6 +21,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from crawler.parsing.result import ParseResult
 from storage.records import CaptureRef, FetchedResponse, PortalInfo, RecordOutcome, Validators
 from storage.reparse_store import ReparseStoreMixin  # `nianbao reparse` queries/writes
+
+log = logging.getLogger(__name__)
 
 
 class ArchiveError(Exception):
@@ -251,6 +254,10 @@ class Archive(ReparseStoreMixin):
                 ref = w.put_capture(conn, response, run_id, portal_name)
                 from_this = parsed_from != "page" and parsed_from in (response.url, response.final_url)
                 links.append((ref.id, "attachment", from_this))
+            if not any(pf for _, _, pf in links):
+                log.warning("record_report: parsed_from=%r names no attachment of %s; crediting the page",
+                            parsed_from, page.url)
+                links[0] = (page_ref.id, "page", True)
             capture_ids = tuple(cid for cid, _, _ in links)
             if not parsed.is_report:
                 return RecordOutcome(report_id=None, version_id=None, change="not_report", capture_ids=capture_ids)

@@ -348,3 +348,12 @@ def test_export_order_is_the_same_on_both_dialects(archive: Archive) -> None:
     got = [(r["region_code"], r["agency"], r["year"]) for r in archive.export_records()]
     assert got == [(None, "A", 2020), ("611024", "山阳县人民政府", None), ("611024", "山阳县人民政府", 2020),
                    ("611024", "山阳县人民政府", 2021)]
+
+
+def test_parsed_from_unknown_attachment_credits_the_page(archive: Archive, caplog: pytest.LogCaptureFixture) -> None:
+    out = archive.record_report(run_id=None, portal=PORTAL, page=page("http://127.0.0.1/pp", "page body"),
+                                parsed=report(), parsed_from="http://127.0.0.1/not-fetched.pdf")
+    assert out.change == "new"
+    assert "names no attachment" in caplog.text
+    (rec,) = archive.export_records()
+    assert rec["capture"] == sha256_hex(b"page body")
