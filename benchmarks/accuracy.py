@@ -96,6 +96,8 @@ def real_corpus(score: Score) -> None:
                 if field != "report":
                     got = getattr(result.metadata, field)
                     score.add("metadata", got == value, f"sample {prefix} {field}: {got!r} != {value!r}")
+        if meta is None and prefix in CELLS:  # a report excerpt with table cells (e.g. 24_, no title)
+            score.add("decisions", result.is_report, f"sample {prefix}: {result.status} {result.message}")
         if prefix in CELLS:
             _, want = CELLS[prefix]
             score_cells(score, f"sample {prefix}", {k: c.value for k, c in result.cells.items()}, want)
