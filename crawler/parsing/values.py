@@ -9,10 +9,31 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 # Cell texts that mean "no number here" (never 0): blank, dashes, slash, 无, 不适用, ...
 NULL_TOKENS = frozenset(
-    {"", "-", "--", "—", "——", "–", "─", "/", "\\", "无", "不适用", "N/A", "NA", "n/a", "空", "×", "x", "X", "null"}
+    {
+        "",
+        "-",
+        "--",
+        "—",
+        "——",
+        "–",
+        "─",
+        "/",
+        "\\",
+        "无",
+        "不适用",
+        "N/A",
+        "NA",
+        "n/a",
+        "空",
+        "×",
+        "x",
+        "X",
+        "null",
+    }
 )
 
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?|\d*\.\d+"
@@ -47,37 +68,59 @@ def parse_value(raw: str, key: str) -> int | float | None:
 
     Raises ValueError for text that is not a value (the mapper records it as a problem).
     """
+    kind = _kind(key)
+    try:
+        return _parse(raw, kind)
+    except ValueError as exc:
+        raise ValueError(f"{exc} for {key}: {raw!r}") from None
+
+
+@lru_cache(maxsize=1024)
+def _kind(key: str) -> str:
+    col = key.rsplit(".", 1)[-1]
+    if key.startswith("t2.") and col == "change":
+        return "change"
+    if key.startswith("t2.") and col == "amount":
+        return (
+            "wan" if key.startswith("t2.art20_8.") else "yuan"
+        )  # 2021 收费金额 in 万元; 2019 采购总金额 in 元
+    return "count"
+
+
+@lru_cache(maxsize=16384)
+def _parse(raw: str, kind: str) -> int | float | None:
     text = _clean(raw)
     if text in NULL_TOKENS:
         return None
-    col = key.rsplit(".", 1)[-1]
-    if key.startswith("t2.") and col == "change":
+    if kind == "change":
         m = _CHANGE_RE.match(text)
         if not m:
-            raise ValueError(f"not a signed count for {key}: {raw!r}")
+            raise ValueError("not a signed count")
         sign, num = m.groups()
         d = _number(num)
         return _out(-d if sign in ("减", "减少", "-") else d)
-    if key.startswith("t2.") and col == "amount":
+    if kind in ("wan", "yuan"):
         m = _MONEY_RE.match(text)
         if not m:
-            raise ValueError(f"not an amount for {key}: {raw!r}")
+            raise ValueError("not an amount")
         num, unit = m.groups()
         d = _number(num)
-        in_wan = key.startswith("t2.art20_8.")  # 2021 本年收费金额 is in 万元; 2019 采购总金额 in 元
-        if in_wan and unit == "元":
+        if kind == "wan" and unit == "元":
             d = d / 10000
-        elif not in_wan and unit in ("万元", "万"):
+        elif kind == "yuan" and unit in ("万元", "万"):
             d = d * 10000
         return _out(d)
     m = _COUNT_RE.match(text)
     if not m:
-        raise ValueError(f"not a count for {key}: {raw!r}")
+        raise ValueError("not a count")
     return _out(_number(m.group(1)))
 
 
+@lru_cache(maxsize=16384)
 def looks_like_value(raw: str) -> bool:
     """True when ``raw`` is a number or a null token (used to tell value cells from label cells)."""
+    if len(raw) > 40:
+        return False
     text = _clean(raw)
     if text in NULL_TOKENS:
         return True
