@@ -14,9 +14,9 @@ from nianbao.cli import main
 
 
 @pytest.fixture
-def built(db_url: str) -> Built:
+def built(migrated_db_url: str) -> Built:
     """On SQLite and PostgreSQL."""
-    return build_archive(db_url)
+    return build_archive(migrated_db_url)
 
 
 @pytest.fixture(scope="module")
