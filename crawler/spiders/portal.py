@@ -475,12 +475,17 @@ class PortalSpider(scrapy.Spider):
         if scope == "column" and portal.list_selectors:
             listed = {a.url for a in d.extract_anchors(text, url, portal.list_selectors)}
         anchors = d.extract_anchors(text, url)
+        # "首页"/"1" of a pager is the column URL itself, already fetched: drop that URL whatever
+        # other label (尾页 of a one-page list) it carries
+        first_pages = {
+            a.url for a in anchors if a.text.strip() in ("1", "首页", "第一页") and d.is_sibling_page(a.url, url)
+        }
         new_links: list[Request] = []
         pagers: list[tuple[str, str]] = []
         st = self.pstats[portal.name]
         for a in anchors:
             target = d.canonical_twin(a.url)
-            if target in self.seen or target == url:
+            if target in self.seen or target == url or target in first_pages:
                 continue
             kind = d.file_kind(target)
             if kind == "skip" or (kind is not None and from_report):  # a report's files come with it
