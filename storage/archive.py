@@ -123,8 +123,12 @@ class Archive(ReparseStoreMixin):
             raise ArchiveError(f"archive {self.where}: {_reason(exc)}") from exc
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def _read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read connection. ``snapshot``: every query sees the same committed state (SQLite read
+        transactions already do; PostgreSQL needs REPEATABLE READ)."""
         with self._engine.connect() as conn:
+            if snapshot and conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             yield conn
 
     # --- crawl runs ----------------------------------------------------------------------------
@@ -327,7 +331,7 @@ class Archive(ReparseStoreMixin):
         current_versions_query(filters)  # validate filter names now, not on first next()
 
         def generate() -> Iterator[dict[str, Any]]:
-            with self._read() as conn:
+            with self._read(snapshot=True) as conn:
                 yield from iter_records(conn, filters)
 
         return generate()

@@ -6,7 +6,7 @@ export of the whole archive streams in bounded memory with a handful of queries 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, exists, func, or_, select
@@ -110,17 +110,6 @@ def _number(value: float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else value
 
 
-def _batched(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _content(conn: Connection, ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, str]]]:
     cells: dict[int, dict[str, Any]] = {i: {} for i in ids}
     for vid, key, value in conn.execute(
@@ -138,8 +127,10 @@ def _content(conn: Connection, ids: Sequence[int]) -> tuple[dict[int, dict[str, 
 
 
 def iter_records(conn: Connection, filters: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    rows = conn.execute(current_versions_query(filters)).all()
-    for batch in _batched(rows, BATCH):
+    """Streams: versions come through a server-side cursor (PostgreSQL) / incremental fetches
+    (SQLite) in batches of BATCH, so memory does not grow with the archive."""
+    result = conn.execution_options(yield_per=BATCH).execute(current_versions_query(filters))
+    for batch in result.partitions():
         cells, checks = _content(conn, [r.version_id for r in batch])
         for r in batch:
             yield {

@@ -357,3 +357,16 @@ def test_parsed_from_unknown_attachment_credits_the_page(archive: Archive, caplo
     assert "names no attachment" in caplog.text
     (rec,) = archive.export_records()
     assert rec["capture"] == sha256_hex(b"page body")
+
+
+def test_export_streams_in_batches(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage import reads
+
+    monkeypatch.setattr(reads, "BATCH", 2)
+    for i in range(5):
+        archive.record_report(run_id=None, portal=PORTAL, page=page(f"http://127.0.0.1/s{i}", f"s{i}"),
+                              parsed=report(agency=f"单位{i}", new_received=i))
+    records = list(archive.export_records())
+    assert [(r["agency"], r["cells"]["t3.new_received.total"]) for r in records] == [
+        (f"单位{i}", i) for i in range(5)]
+    assert all(r["checks"] == {"t3_flow": "pass", "t4_subtotals": "fail"} for r in records)
