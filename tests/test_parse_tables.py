@@ -323,3 +323,14 @@ def test_shanghai_2019_style_markup_with_blank_total_column() -> None:
     assert by[("t3_result_sum", "total")] == "not_assessable"
     assert result.verdicts["t3_row_total"] == "pass"
     assert result.status == "partial"  # 表四 missing
+
+
+def test_2021_table_two_with_2019_style_table_three_is_v2021_flagged() -> None:
+    """洪泽区 2023/2024 (the real PDFs): 2021 表二, 表三 with one （六）其他处理 row -> v2021, mixed."""
+    t3 = "一、本年新收政府信息公开申请数量 21\n（六）其他处理 0 0 0 0 0 0 0\n（七）总计 21"
+    assert detect_template_detail("本年制发件数 本年废止件数\n" + t3) == ("v2021", True)
+    assert detect_template_detail(t3) == ("v2019", False)
+    assert detect_template_detail("本年制发件数\n" + t3 + "\n3.其他 申请人逾期未按收费通知要求缴纳费用") == (
+        "v2021",
+        False,
+    )

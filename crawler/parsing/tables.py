@@ -276,12 +276,15 @@ def _markers(t: str) -> tuple[Template, bool]:
     t_nopunct = _PUNCT.sub("", t.replace("“", "").replace("”", ""))
     v21_t3 = any(m in t_nopunct for m in _V2021_T3_MARKERS)
     v21 = v21_t3 or any(m in t for m in _V2021_MARKERS)
+    # 表三 with a single （六）其他处理 data row (no 2021 sub-rows) is a 2019 marker
+    t3_single = not v21_t3 and "其他处理" in t and ("本年新收" in t or "本年度办理结果" in t)
     v19 = any(m in t for m in _V2019_MARKERS) or bool(re.search(r"第二十条第\(?(九|9)\)?项", t))
     if v21 and v19:
         return ("v2021" if v21_t3 else "v2019"), True
     if v21:
-        return "v2021", False
-    if v19:
+        # a 2021 表二 with a 2019-style 表三 (洪泽区 2023/2024): the report is 2021-format, flagged
+        return "v2021", t3_single
+    if v19 or t3_single:
         return "v2019", False
     if (
         "第二十条第" not in t
@@ -331,6 +334,7 @@ class _State:
     header_rows: list[int] = field(default_factory=list)
     text_header: dict[str, list[str]] = field(default_factory=dict)  # block/table -> header col keys read
     width: int = 0  # columns of the grid being mapped
+    t2_head_seen: set[str] = field(default_factory=set)  # 表二 blocks whose "信息内容" header row was seen
     out: TableMapping | None = None
 
     def set_table(self, table: str) -> None:
@@ -553,6 +557,7 @@ def _map_grid(grid: Grid, st: _State) -> None:
                 header_hits += 1
                 if st.block:
                     st.text_header[st.block] = []
+                    st.t2_head_seen.add(st.block)
                 continue
             if role == _T3HEAD:
                 st.set_table("t3")
@@ -755,8 +760,15 @@ def _emit_t2_row(
         header = st.text_header.get(block_key) or []
         keys = _resolve_t2_header(header, block, tpl) if header else []
         official = list(block.cols)
+        if (header and not any(keys)) or (not header and block_key in st.t2_head_seen):
+            # a header was there but names none of this format's columns (a 2021 block in a report
+            # mapped as 2019, or vice versa): never map its numbers by position
+            out.problems.append(
+                f"表二 {block_key}: columns not of the {tpl} format; row {row_key} not mapped"
+            )
+            return
         if len(keys) != len(official) or None in keys or len(set(keys)) != len(keys):
-            keys = official  # header unreadable: the official column order of the block
+            keys = official  # header partly unreadable: the official column order of the block
         vals = _ordinal(values, len(keys), after)
         got = dict(zip([str(k) for k in keys], vals, strict=True))
     for col, raw in got.items():
