@@ -10,6 +10,7 @@ SQLite runs in WAL mode, PostgreSQL is MVCC.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,17 @@ class ArchiveError(Exception):
 def _reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def _jsonable(value: Any) -> Any:
+    """Settings/stats as plain JSON: Scrapy settings hold classes, stats may hold datetimes or sets;
+    a run must not fail at its very end because one value is not JSON."""
+    def default(obj: Any) -> Any:
+        if isinstance(obj, (set, frozenset, tuple)):
+            return sorted(obj, key=str) if isinstance(obj, (set, frozenset)) else list(obj)
+        return str(obj)
+
+    return json.loads(json.dumps(value, default=default, ensure_ascii=False))
 
 
 def open_engine(url: str | None, *, readonly: bool = False) -> tuple[Engine, str]:
@@ -138,7 +150,9 @@ class Archive(ReparseStoreMixin):
 
         with self._write() as conn:
             result = conn.execute(
-                insert(RUNS).values(kind=kind, started_at=utcnow(), settings=settings, stats=None, outcome="running")
+                insert(RUNS).values(
+                    kind=kind, started_at=utcnow(), settings=_jsonable(settings), stats=None, outcome="running"
+                )
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
@@ -148,7 +162,9 @@ class Archive(ReparseStoreMixin):
 
         with self._write() as conn:
             result = conn.execute(
-                update(RUNS).where(RUNS.c.id == run_id).values(outcome=outcome, stats=stats, finished_at=utcnow())
+                update(RUNS)
+                .where(RUNS.c.id == run_id)
+                .values(outcome=outcome, stats=_jsonable(stats), finished_at=utcnow())
             )
             if result.rowcount != 1:
                 raise ArchiveError(f"no crawl run {run_id} in archive {self.where}")

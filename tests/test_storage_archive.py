@@ -92,6 +92,13 @@ def test_runs(archive: Archive) -> None:
     with pytest.raises(ArchiveError, match="no crawl run"):
         archive.finish_run(run + 100, "failed", {})
     assert archive.stats()["runs"] == 1
+    # whatever Scrapy settings / crawl stats hold, the run is recorded as plain JSON
+    odd = archive.start_run("crawl", {"cls": Archive, "hosts": {"b", "a"}, "when": dt.date(2024, 1, 2)})
+    archive.finish_run(odd, "finished", {"p": {"started": dt.datetime(2024, 1, 2, 3, 4, tzinfo=dt.UTC), "n": (1, 2)}})
+    info = archive.run_info(odd)
+    assert info is not None
+    assert info["settings"] == {"cls": str(Archive), "hosts": ["a", "b"], "when": "2024-01-02"}
+    assert info["stats"] == {"p": {"started": "2024-01-02 03:04:00+00:00", "n": [1, 2]}}
 
 
 def test_record_new_unchanged_changed_keeps_history(archive: Archive) -> None:
