@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Table, and_, bindparam, insert, select, update
@@ -59,10 +60,12 @@ def clean(text: str | None) -> str | None:
     return text
 
 
-def _clean_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """``clean`` every string of ``rows``; one C-level scan when (as nearly always) nothing needs it."""
-    texts = [v for row in rows for v in row if isinstance(v, str)]
-    blob = "\x1f".join(texts)
+def _clean_rows(rows: list[tuple[Any, ...]], text_columns: Sequence[int]) -> list[tuple[Any, ...]]:
+    """``clean`` the text columns of ``rows``; one C-level scan when (as nearly always) nothing needs it."""
+    parts: list[str | None] = []
+    for i in text_columns:
+        parts.extend(map(itemgetter(i), rows))
+    blob = "\x1f".join(filter(None, parts))  # type: ignore[arg-type]
     try:
         if "\x00" not in blob:
             blob.encode("utf-8")
@@ -414,7 +417,7 @@ def insert_content(conn: Connection, version_id: int, parsed: ParseResult) -> No
         conn,
         CELLS,
         ("version_id", "key", "value", "raw"),
-        _clean_rows([(version_id, k, _num(c.value), c.raw) for k, c in parsed.cells.items()]),
+        _clean_rows([(version_id, k, _num(c.value), c.raw) for k, c in parsed.cells.items()], (1, 3)),
     )
     check_rows: list[tuple[Any, ...]] = []
     seen: set[tuple[str, str]] = set()
@@ -428,7 +431,7 @@ def insert_content(conn: Connection, version_id: int, parsed: ParseResult) -> No
         check_rows.append((version_id, c.check, instance, c.verdict, c.detail))
     for name, verdict in parsed.verdicts.items():
         check_rows.append((version_id, name, REPORT_LEVEL, verdict, None))
-    bulk_insert(conn, CHECKS, ("version_id", "check", "instance", "verdict", "detail"), _clean_rows(check_rows))
+    bulk_insert(conn, CHECKS, ("version_id", "check", "instance", "verdict", "detail"), _clean_rows(check_rows, (1, 2, 4)))
     bulk_insert(
-        conn, SECTIONS, ("version_id", "key", "text"), _clean_rows([(version_id, k, t) for k, t in parsed.sections.items()])
+        conn, SECTIONS, ("version_id", "key", "text"), _clean_rows([(version_id, k, t) for k, t in parsed.sections.items()], (1, 2))
     )
