@@ -8,7 +8,8 @@ What it does, per database:
 3. re-parses one report year with 1 worker and two other years with 2 workers (disjoint selections
    of the same archive, so neither run sees the other's work), and with --full the whole rest with
    2 workers; reports/s against parse rate x workers (goal: >= 0.8), and - since a shared, busy box
-   makes wall-clock rates drift - CPU seconds per report (parent + workers) against CPU per pure parse;
+   makes wall-clock rates drift - the steady-state CPU seconds per report of the whole process tree
+   (parent, forkserver, workers; read from /proc between progress updates) against CPU per pure parse;
 4. samples the RSS of the reparse process and its workers while it runs (at ~2k reports done and
    at the end of the largest run: flat means streaming works).
 
@@ -23,7 +24,6 @@ import datetime as dt
 import io
 import os
 import re
-import resource
 import tempfile
 import time
 import uuid
@@ -54,22 +54,32 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def tree_rss_mb() -> tuple[float, float]:
-    """(this process, this process + all descendants) RSS in MB."""
+def _cpu_s(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    except OSError:
+        return 0.0
+
+
+def tree_rss_mb() -> tuple[float, float, float]:
+    """(this process RSS MB, RSS MB of it + all descendants, CPU seconds of it + live descendants)."""
     me = os.getpid()
-    total, todo = 0, [me]
+    total, cpu, todo = 0, 0.0, [me]
     while todo:
         pid = todo.pop()
         total += _rss_kb(pid)
+        cpu += _cpu_s(pid)
         todo += _children(pid)
-    return _rss_kb(me) / 1024, total / 1024
+    return _rss_kb(me) / 1024, total / 1024, cpu
 
 
 class RssProbe(io.TextIOBase):
     """A fake terminal for the progress line: records (reports done, RSS) at every update."""
 
     def __init__(self) -> None:
-        self.samples: list[tuple[int, float, float]] = []
+        self.samples: list[tuple[int, float, float, float]] = []
 
     def isatty(self) -> bool:
         return True
@@ -134,10 +144,6 @@ def parse_rate(pages: list[bytes]) -> tuple[float, float]:
     return len(pages) / (time.perf_counter() - t0), (time.process_time() - c0) / len(pages)
 
 
-def cpu_seconds() -> float:
-    """CPU of this process plus its finished (joined) children: the spawn workers of a run."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def bench_one(kind: str, url: str, n: int, full: bool) -> None:
@@ -154,21 +160,25 @@ def bench_one(kind: str, url: str, n: int, full: bool) -> None:
     for workers, years in runs:
         rate, parse_cpu = parse_rate(sample[:200])  # measured right before each run: the box's load drifts
         probe = RssProbe()
-        c0 = cpu_seconds()
-        # spawn (not forkserver) so the workers are this process's children and their CPU is counted
-        s = run_reparse(url, workers=workers, year=years, progress=probe, start_method="spawn")
-        cpu = cpu_seconds() - c0
+        s = run_reparse(url, workers=workers, year=years, progress=probe)
         done = s.counts["reparsed"]
         got = done / s.seconds
         print(
             f"[{kind}] {workers} worker(s), years {years[0]}-{years[-1]} ({per_year * len(years):,} reports): "
             f"{done:,} re-parsed ({s.counts['changed']:,} changed, {s.counts['errors']} errors) in {s.seconds:.1f} s "
             f"= {got:.1f} reports/s; pure parse {rate:.1f} pages/s x {workers} = {rate * workers:.1f}; "
-            f"wall ratio {got / (rate * workers):.2f}; CPU {1000 * cpu / done:.1f} ms/report (parent + workers) vs "
-            f"parse {1000 * parse_cpu:.1f} ms/page: CPU ratio {parse_cpu * done / cpu:.2f}",
+            f"wall ratio {got / (rate * workers):.2f}",
             flush=True,
         )
         marks = [x for x in probe.samples if x[0] > 0]
+        steady = [x for x in marks if x[0] >= done * 0.1]  # after the workers' start-up
+        if len(steady) >= 2 and steady[-1][0] > steady[0][0]:
+            cpu = (steady[-1][3] - steady[0][3]) / (steady[-1][0] - steady[0][0])
+            print(
+                f"[{kind}]   steady-state CPU {1000 * cpu:.1f} ms/report (parent + forkserver + workers) vs pure "
+                f"parse {1000 * parse_cpu:.1f} ms/page: CPU ratio {parse_cpu / cpu:.2f}",
+                flush=True,
+            )
         if marks:
             at2k = min(marks, key=lambda x: abs(x[0] - 2000))
             last = marks[-1]

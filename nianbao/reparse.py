@@ -27,6 +27,7 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -207,12 +208,30 @@ def reparse_one(stored: Any, parser_version: str) -> Outcome:
 _worker_archive: Any = None
 
 
-def _init_worker(db_url: str) -> None:
+def _init_worker(db_url: str, parent_pid: int) -> None:
+    """Open the archive for reading only. The parent already checked the schema revision, so the
+    worker skips Archive.open's Alembic check (importing Alembic costs about a second per worker).
+
+    A killed parent cannot tell its pool to stop, and an idle worker would wait on its queue forever:
+    a watchdog thread ends the worker once the parent is gone."""
     global _worker_archive
-    from storage.archive import Archive
+    from storage.archive import Archive, open_engine
 
     logging.getLogger("crawler").setLevel(logging.ERROR)
-    _worker_archive = Archive.open(db_url, upgrade=False)
+    engine, where = open_engine(db_url)
+    _worker_archive = Archive(engine, where, readonly=True)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="parent-watchdog").start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            os._exit(3)
+        except PermissionError:
+            pass
 
 
 def _work(report_ids: list[int]) -> list[Outcome]:
@@ -495,7 +514,7 @@ def _drive(archive: Any, workers: int, start_method: str | None,
         ctx.set_forkserver_preload(["nianbao.reparse", "crawler.parsing.html", "storage.archive"])
     db = archive_url(archive)
     inflight: deque[tuple[Future[list[Outcome]], int]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(db,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(db, os.getpid())) as pool:
         try:
             for ids, mark in batches:
                 inflight.append((pool.submit(_work, ids), mark))
