@@ -104,9 +104,12 @@ def test_link_vocabulary(text, entry, nianbao, decoy):
     assert d.is_decoy_text(text) is decoy
 
 
-@pytest.mark.parametrize("text", ["2021年", "2021", "2022n", "县政府", "部门", "乡镇", "示例县统计局", "城关镇人民政府"])
+@pytest.mark.parametrize(
+    "text", ["2021年", "2021", "2022n", "县政府", "部门", "乡镇", "示例县统计局", "城关镇人民政府", "示例县档案馆", "示例县融媒体中心"]
+)
 def test_subcolumn_labels(text):
     assert d.is_subcolumn_text(text)
+    assert d.is_unit_node_text(text) or d.YEAR_RE.match(text)
 
 
 @pytest.mark.parametrize("text", ["", "示例县召开全县经济工作会议并部署下一阶段各项重点任务要求", "政府信息公开指南"])
