@@ -266,6 +266,13 @@ class HanwebList:
         }
         return f"{self.proxy}?{urlencode(q)}"
 
+    def form(self) -> dict[str, str]:
+        """The form fields the jpage script POSTs (the record range stays in the query string)."""
+        return {
+            "col": "1", "appid": "1", "webid": self.webid, "path": "/", "columnid": self.columnid,
+            "sourceContentType": "1", "unitid": self.unitid, "permissiontype": "0",
+        }
+
     def chunk(self) -> int:
         return self.perpage * 3  # what the jpage script asks for per request
 

@@ -74,8 +74,14 @@ def _handler(site: MiniSite) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *a: object) -> None:
             pass
 
-        def do_GET(self) -> None:
-            entry = site.pages.get(self.path) or site.pages.get(self.path.split("?")[0] + "?*")
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.form_body = self.rfile.read(length).decode()  # type: ignore[attr-defined]
+            self.do_GET(method="POST")
+
+        def do_GET(self, method: str = "GET") -> None:
+            key = self.path if method == "GET" else f"POST {self.path.split('?')[0]}"
+            entry = site.pages.get(key) or (site.pages.get(self.path.split("?")[0] + "?*") if method == "GET" else None)
             if callable(entry):
                 entry = entry(self)
             if entry is None:
@@ -90,7 +96,7 @@ def _handler(site: MiniSite) -> type[BaseHTTPRequestHandler]:
                 if self.headers.get("If-None-Match") == headers["ETag"]:
                     status, body = 304, b""
             with site.lock:
-                site.log.append((self.command, self.path, status, dict(self.headers)))
+                site.log.append((method, self.path, status, dict(self.headers)))
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)

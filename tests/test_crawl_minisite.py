@@ -191,3 +191,38 @@ def test_host_page_cap_and_progress_line(tmp_path):
     [st] = [v for k, v in run["stats"].items() if not k.startswith("_")]
     assert st["skipped"].get("page_cap", 0) >= 1 and st["samples"]["page_cap"]
     assert "crawl: 3 pages, " in r.stderr  # the live line (\r-refreshed; text mode shows \n)
+
+
+def test_hanweb_list_through_post_when_get_refused(tmp_path):
+    """A jpage column whose dataproxy.jsp only answers the form POST (as many Hanweb sites do)."""
+    site = MiniSite()
+    site.html("/", page("示例县人民政府", [("/col/col100/index.html", "政府信息公开年报")]))
+    jpage = (
+        "<div id='div4398132'></div><script>$('#div4398132').jpage({proxyUrl:'/module/web/jpage/dataproxy.jsp',"
+        " perPage: 2, webid: '7', columnid: 100, unitid: '4398132'});</script>"
+    )
+    site.html("/col/col100/index.html", page("政府信息公开年报", [], jpage))
+    site.pages["/module/web/jpage/dataproxy.jsp?*"] = (405, {"Content-Type": "text/plain"}, b"method not allowed")
+    seen_forms: list[str] = []
+
+    def proxy(handler: object) -> tuple[int, dict[str, str], bytes]:
+        form = handler.form_body  # type: ignore[attr-defined]
+        seen_forms.append(form)
+        assert "columnid=100" in form and "unitid=4398132" in form and "webid=7" in form
+        rec = "".join(
+            f"<record><![CDATA[<li><a href='/art/2024/1/{i}/art_100_{i}.html'>示例县{n}2023年政府信息公开工作年度报告</a></li>]]></record>"
+            for i, n in ((1, "统计局"), (2, "民政局"))
+        )
+        xml = f"<datastore><totalrecord>2</totalrecord><recordset>{rec}</recordset></datastore>"
+        return 200, {"Content-Type": "text/xml; charset=utf-8"}, xml.encode()
+
+    site.pages["POST /module/web/jpage/dataproxy.jsp"] = proxy
+    site.html("/art/2024/1/1/art_100_1.html", report_html("示例县统计局", 2023))
+    site.html("/art/2024/1/2/art_100_2.html", report_html("示例县民政局", 2023))
+    with serve(site) as base:
+        r = crawl(str(tmp_path / "hw.db"), base + "/")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert len(seen_forms) == 1
+    with Archive.open(str(tmp_path / "hw.db")) as archive:
+        urls = {x["url"] for x in archive.export_records()}
+    assert urls == {base + "/art/2024/1/1/art_100_1.html", base + "/art/2024/1/2/art_100_2.html"}

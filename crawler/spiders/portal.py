@@ -26,11 +26,11 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request, Response
+from scrapy.http import FormRequest, Request, Response
 
 from crawler import discovery as d
 from crawler.items import CaptureItem, ReportItem
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 HANDLED_STATUSES = [304, *range(400, 600)]
 BLOCK_STATUSES = (403, 412, 418, 429)
 SAMPLE_URLS = 20
+_KEEP_META = ("portal", "scope", "root", "depth", "kind", "hanweb", "first", "start_rec", "end_rec")
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
 _COLUMN_META_RE = re.compile(r"<meta[^>]+name=[\"']?ColumnName[\"']?[^>]+content=[\"']([^\"']*)", re.I)
 
@@ -331,19 +332,32 @@ class PortalSpider(scrapy.Spider):
         fetched = self._fetched(response, portal.name)
         body, status, _cached = self._payload(response, fetched, st)
         yield CaptureItem(portal.name, fetched)
+        hw: d.HanwebList = meta["hanweb"]
+        if (body is None or status >= 400 or "<datastore" not in body[:4096].decode("latin-1").lower()) and (
+            response.request.method == "GET"
+        ):
+            # many jpage deployments only answer the form POST the page's own script sends
+            yield FormRequest(
+                response.url.split("?", 1)[0] + "?" + urlencode(
+                    {"startrecord": meta.get("start_rec", 1), "endrecord": meta.get("end_rec", hw.chunk()), "perpage": hw.perpage}
+                ),
+                formdata=hw.form(), callback=self.parse_hanweb, errback=self.on_error, dont_filter=True,
+                meta={**{k: v for k, v in meta.items() if k in _KEEP_META}, "handle_httpstatus_list": HANDLED_STATUSES},
+            )
+            return
         if body is None or status >= 400:
             self.note_error(portal.name, f"list_api_http_{status}", response.url)
             return
         text = _decode(body, _joined_headers(response), None)
         total, anchors = d.hanweb_records(text, response.url)
         yield from self._follow_list(portal, anchors, meta)
-        hw: d.HanwebList = meta["hanweb"]
         if meta.get("first") and total:
             chunk = hw.chunk()
             for start in range(1 + chunk, total + 1, chunk):
+                end = min(start + chunk - 1, total)
                 req = self._request(
-                    portal, hw.url(start, min(start + chunk - 1, total)), scope="column", root=meta["root"],
-                    depth=meta["depth"], kind="hanweb", extra={"hanweb": hw},
+                    portal, hw.url(start, end), scope="column", root=meta["root"],
+                    depth=meta["depth"], kind="hanweb", extra={"hanweb": hw, "start_rec": start, "end_rec": end},
                 )
                 if req is not None:
                     yield req
