@@ -35,6 +35,7 @@ class Crawled:
     runs: list[dict[str, Any]]
     codes: tuple[int, int]
     added: list[str]
+    changed: tuple[str, str, int]  # url, cell key, new value
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +53,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
         with Archive.open(db) as archive:
             records1 = list(archive.export_records())
         added = world.add_reports(3)
+        victim = next(t for t in truth1.reports if t.source_kind == "html_inline" and t.cells)
+        key = next(k for k, v in sorted(victim.cells.items()) if k.startswith("t3.") and isinstance(v, int))
+        world.change_report(victim.report_id, cells={key: victim.cells[key] + 7})
         truth2 = running.truth()
         r2 = crawl(db, "--sources", str(sources), timeout=200)
         assert r2.returncode in (0, 1), r2.stderr[-3000:]
@@ -59,7 +63,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
         with Archive.open(db) as archive:
             records2 = list(archive.export_records())
     return Crawled(world, truth1, truth2, records1, records2, log1, log2, run_stats(db), (r1.returncode, r2.returncode),
-                   [str(i.id) for i in added])
+                   [str(i.id) for i in added], (victim.url, key, victim.cells[key] + 7))
 
 
 def _urls(records: list[dict[str, Any]]) -> set[str]:
@@ -122,17 +126,26 @@ def test_trap_bounded_and_412_counted(crawled: Crawled):
     assert requested_412 and not any(urlsplit(u).path in requested_412 for u in _urls(crawled.records1))
 
 
-def test_second_run_is_incremental_and_finds_new_reports(crawled: Crawled):
+def test_second_run_is_incremental_finds_new_and_changed_reports(crawled: Crawled):
     s1 = {k: v for k, v in crawled.runs[0]["stats"].items() if not k.startswith("_")}
     s2 = {k: v for k, v in crawled.runs[1]["stats"].items() if not k.startswith("_")}
+    # portals where nothing changed in between cost <= 10 % of their first-run bytes (304s only);
+    # the tiny world changed 4 of ~10 reports, so the whole run may cost more, but still little
+    quiet = [n for n, s in s2.items() if s["reports_new"] == 0 and s["reports_changed"] == 0]
+    assert quiet
+    for n in quiet:
+        assert s2[n]["bytes"] <= 0.10 * s1[n]["bytes"], (n, s1[n]["bytes"], s2[n]["bytes"])
     bytes1 = sum(s["bytes"] for s in s1.values())
     bytes2 = sum(s["bytes"] for s in s2.values())
-    assert bytes2 <= 0.10 * bytes1, (bytes1, bytes2)
+    assert bytes2 <= 0.25 * bytes1, (bytes1, bytes2)
     new_urls = {t.url for t in crawled.truth2.reports} - {t.url for t in crawled.truth1.reports}
     assert new_urls, "the simulator added no reachable report"
     assert new_urls <= _urls(crawled.records2)
     assert _urls(crawled.records2) == {t.url for t in crawled.truth2.reports}
     assert sum(s["reports_new"] for s in s2.values()) == len(new_urls)
-    assert sum(s["reports_changed"] for s in s2.values()) == 0
+    assert sum(s["reports_changed"] for s in s2.values()) == 1  # the report changed in between
+    url, key, value = crawled.changed
+    [rec] = [r for r in crawled.records2 if r["url"] == url]
+    assert rec["cells"][key] == value
     statuses = Counter(s for _h, _m, _p, s, _ in crawled.log2)
     assert statuses[304] > statuses[200]
