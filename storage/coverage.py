@@ -96,7 +96,7 @@ def _portal_stats(conn: Connection) -> dict[str, dict[str, Any]]:
 
 
 def coverage(archive: Archive, *, regions: Sequence[str] = (), years: Sequence[int] = ()) -> Coverage:
-    with archive._read() as conn:
+    with archive._read(snapshot=True) as conn:
         return _coverage(conn, regions, years)
 
 

@@ -1,10 +1,12 @@
 """Derived SQLite files for researchers: a full snapshot of any archive, and the search side file.
 
-``nianbao snapshot --db postgresql://... --out snap.db`` copies every table (as reflected, so tables of later migrations too) into a fresh SQLite
-archive created by the Alembic migrations (so the snapshot has exactly the schema, indexes and
-views of a crawled SQLite archive, and `nianbao serve`, exports and re-parses work on it). Rows
-are streamed in batches in foreign-key order; the file is written under a temporary name and
-renamed at the end, so an interrupted snapshot never leaves a half-filled archive behind.
+``nianbao snapshot --db postgresql://... --out snap.db`` copies every table (as reflected, so the
+tables of later migrations too) into a fresh SQLite archive created by the Alembic migrations (so
+the snapshot has exactly the schema, indexes and views of a crawled SQLite archive, and `nianbao
+serve`, exports and re-parses work on it). Rows are streamed in batches in foreign-key order from
+one consistent read snapshot (REPEATABLE READ on PostgreSQL), so a crawl writing meanwhile cannot
+leave a capture without its blob. The file is written under a temporary name and renamed at the
+end, so an interrupted snapshot never leaves a half-filled archive behind.
 
 ``build_search_index`` writes the full-text index `nianbao serve` searches. It lives in a side
 file, never in the archive: the UI opens the archive read-only (a crawl may be writing to it, and
@@ -73,7 +75,7 @@ def copy_archive(source_url: str | None, out: Path, *, progress: Any = None) -> 
         Archive.open(str(tmp)).close()  # schema, indexes and views through the migrations
         target_engine, _ = open_engine(str(tmp))
         try:
-            with source._read() as src, target_engine.connect() as dst:
+            with source._read(snapshot=True) as src, target_engine.connect() as dst:
                 targets = {t.name: t for t in copy_order(dst)}
                 sources = {t.name: t for t in copy_order(src)}
                 missing = sorted(set(sources) - set(targets))
@@ -211,7 +213,7 @@ def build_search_index(archive: Archive, path: Path, *, force: bool = False) -> 
     try:
         with contextlib.closing(sqlite3.connect(tmp)) as out:
             out.executescript(SEARCH_SCHEMA)
-            with archive._read() as conn:
+            with archive._read(snapshot=True) as conn:
                 for rows in _search_rows(conn):
                     out.executemany(f"INSERT INTO {SEARCH_TABLE} VALUES ({', '.join('?' * 12)})", rows)
             out.execute(f"INSERT INTO {SEARCH_FTS}({SEARCH_FTS}) VALUES ('rebuild')")
