@@ -96,6 +96,8 @@ def main() -> None:
     ap.add_argument("--reports", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("-s", dest="extra", action="append", default=[], metavar="NAME=VALUE",
+                    help="extra setting for the nianbao crawls, e.g. -s NIANBAO_PARSE_WORKERS=2")
     ap.add_argument("--bare", nargs=2, metavar=("SOURCES", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bare:
@@ -113,7 +115,7 @@ def main() -> None:
     t0 = time.monotonic()
     world = build_world(args.seed, args.reports)
     print(f"world: {args.reports} reports, {len(world.portals)} portals, built in {time.monotonic() - t0:.1f} s")
-    sets = [x for k, v in THROTTLE_OFF.items() for x in ("-s", f"{k}={v}")]
+    sets = [x for k, v in THROTTLE_OFF.items() for x in ("-s", f"{k}={v}")] + [x for e in args.extra for x in ("-s", e)]
     with serve_world(world) as running:
         sources = work / "sources.json"
         sources.write_text(json.dumps(running.sources(), ensure_ascii=False), encoding="utf-8")
