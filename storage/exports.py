@@ -1,8 +1,18 @@
-"""`nianbao export`: current report versions as JSON lines, long CSV or Parquet.
+"""`nianbao export`: current report versions as JSON lines, CSV or Parquet, with a codebook beside.
 
 - jsonl: one CLI-contract object per report (ParseResult.to_record shape), to stdout or --out.
-- csv: long format, one row per cell, UTF-8 with BOM so Excel opens Chinese text correctly.
-- parquet: the same long table with typed columns (pyarrow).
+- csv: two tables, UTF-8 with BOM so Excel opens Chinese text correctly:
+  long (one row per report x cell key: ids, place, year, template, source, key, value, raw text,
+  capture) and wide (one row per report: metadata, one column per cell key, one verdict per check).
+- parquet: the same two tables with proper types (ints, dates, float values), zstd-compressed.
+- codebook.csv / codebook.json beside every export written to a file (storage.codebook).
+
+``--out`` may be a directory (files get default names) or a file: the long table (or the JSON
+lines) goes there and the wide table beside it as ``<stem>_wide<suffix>``.
+
+Streaming: current versions come from one streaming cursor (a server-side cursor on
+PostgreSQL) and their cells/checks are fetched per batch of BATCH reports, rows are written as they
+come (Parquet: one row group per batch), so memory stays flat however large the archive is.
 The archive is opened read-only, so exporting never competes with a running crawl.
 """
 
@@ -10,30 +20,65 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy import Connection, and_, select
+
 from storage.archive import Archive
+from storage.codebook import check_column, wide_column, write_codebook
+
+BATCH = 500
 
 LONG_COLUMNS = (
+    "report_id",
     "agency",
+    "province",
+    "city",
+    "county",
+    "region_code",
+    "year",
+    "template",
+    "source",
+    "key",
+    "value",
+    "raw",
+    "capture",
+)
+WIDE_META_COLUMNS = (
+    "report_id",
+    "version_id",
+    "agency",
+    "agency_kind",
+    "province",
+    "city",
+    "county",
     "region_code",
     "year",
     "title",
     "url",
+    "index_no",
+    "issuer",
+    "doc_no",
     "published",
     "template",
     "source",
     "status",
+    "message",
     "parser_version",
     "capture",
-    "key",
-    "value",
 )
-DEFAULT_NAMES = {"jsonl": "nianbao.jsonl", "csv": "nianbao_cells.csv", "parquet": "nianbao_cells.parquet"}
+DEFAULT_NAMES = {
+    "jsonl": ("nianbao.jsonl", None),
+    "csv": ("nianbao_cells.csv", "nianbao_wide.csv"),
+    "parquet": ("nianbao_cells.parquet", "nianbao_wide.parquet"),
+}
+INT_COLUMNS = {"report_id", "version_id", "year"}
 
 
 def filters_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -45,102 +90,361 @@ def filters_from_args(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def long_rows(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """One row per (report, cell key); a report without cells still gets one row (key None)."""
-    for rec in records:
-        base = {col: rec.get(col) for col in LONG_COLUMNS if col not in ("key", "value")}
-        cells = rec.get("cells") or {}
-        if not cells:
-            yield {**base, "key": None, "value": None}
-        for key, value in cells.items():
-            yield {**base, "key": key, "value": value}
+# --- reading ---------------------------------------------------------------------------------------
 
 
-def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO) -> int:
-    n = 0
-    for rec in records:
-        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        n += 1
-    return n
+@dataclass(slots=True)
+class ReportRow:
+    """One current report version with everything the three formats need."""
+
+    meta: dict[str, Any]  # WIDE_META_COLUMNS (published as a date)
+    cells: list[tuple[str, int | float | None, str | None]]  # (key, value, raw), by key
+    checks: dict[str, str]  # report-level verdict per check
 
 
-def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> int:
-    writer = csv.DictWriter(out, fieldnames=list(LONG_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    n = 0
-    for row in long_rows(records):
-        writer.writerow(row)
-        n += 1
-    return n
+def _number(value: float | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
 
 
-def write_parquet(records: Iterable[dict[str, Any]], path: Path) -> int:
+def iter_reports(conn: Connection, filters: dict[str, Any], batch: int = BATCH) -> Iterator[ReportRow]:
+    """Current versions matching ``filters`` (see Archive.export_records), in export order, streamed."""
+    from storage.reads import current_versions_query
+    from storage.writes import AGENCIES, CELLS, CHECKS, REPORT_LEVEL
+
+    q = current_versions_query(filters).add_columns(
+        AGENCIES.c.kind.label("agency_kind"), AGENCIES.c.province, AGENCIES.c.city, AGENCIES.c.county
+    )
+    result = conn.execution_options(yield_per=batch).execute(q)
+    for part in result.partitions(batch):
+        ids = [r.version_id for r in part]
+        cells: dict[int, list[tuple[str, Any, Any]]] = {i: [] for i in ids}
+        for vid, key, value, raw in conn.execute(
+            select(CELLS.c.version_id, CELLS.c.key, CELLS.c.value, CELLS.c.raw)
+            .where(CELLS.c.version_id.in_(ids))
+        ):
+            cells[vid].append((key, _number(value), raw))
+        for found in cells.values():
+            found.sort(key=lambda c: c[0])  # in Python: server collations order '.' and '_' differently
+        checks: dict[int, dict[str, str]] = {i: {} for i in ids}
+        for vid, name, verdict in conn.execute(
+            select(CHECKS.c.version_id, CHECKS.c.check, CHECKS.c.verdict)
+            .where(and_(CHECKS.c.version_id.in_(ids), CHECKS.c.instance == REPORT_LEVEL))
+            .order_by(CHECKS.c.version_id, CHECKS.c.check)
+        ):
+            checks[vid][name] = verdict
+        for r in part:
+            meta = {
+                "report_id": r.report_id,
+                "version_id": r.version_id,
+                "agency": r.agency,
+                "agency_kind": r.agency_kind,
+                "province": r.province,
+                "city": r.city,
+                "county": r.county,
+                "region_code": r.region_code,
+                "year": r.year,
+                "title": r.title,
+                "url": r.url,
+                "index_no": r.index_no,
+                "issuer": r.issuer,
+                "doc_no": r.doc_no,
+                "published": r.published_date,
+                "template": r.template,
+                "source": r.source,
+                "status": r.parse_status,
+                "message": r.parse_message or "",
+                "parser_version": r.parser_version,
+                "capture": r.capture,
+            }
+            yield ReportRow(meta=meta, cells=cells[r.version_id], checks=checks[r.version_id])
+
+
+def to_record(row: ReportRow) -> dict[str, Any]:
+    """The CLI-contract object (same keys and order as ParseResult.to_record)."""
+    m = row.meta
+    return {
+        "agency": m["agency"],
+        "region_code": m["region_code"],
+        "year": m["year"],
+        "title": m["title"],
+        "url": m["url"],
+        "index_no": m["index_no"],
+        "issuer": m["issuer"],
+        "doc_no": m["doc_no"],
+        "published": m["published"].isoformat() if m["published"] else None,
+        "template": m["template"],
+        "source": m["source"],
+        "cells": {k: v for k, v, _raw in row.cells},
+        "checks": dict(row.checks),
+        "capture": m["capture"],
+        "parser_version": m["parser_version"],
+        "status": m["status"],
+        "message": m["message"],
+    }
+
+
+LONG_META = tuple(c for c in LONG_COLUMNS if c not in ("key", "value", "raw", "capture"))
+
+
+def long_tuples(row: ReportRow) -> Iterator[tuple[Any, ...]]:
+    """One tuple per cell, in LONG_COLUMNS order."""
+    m = row.meta
+    head = tuple(m[c] for c in LONG_META)
+    capture = m["capture"]
+    for key, value, raw in row.cells:
+        yield (*head, key, value, raw, capture)
+
+
+def long_rows(row: ReportRow) -> Iterator[dict[str, Any]]:
+    for t in long_tuples(row):
+        yield dict(zip(LONG_COLUMNS, t, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class WideLayout:
+    cell_keys: tuple[str, ...]
+    checks: tuple[str, ...]
+
+    @classmethod
+    def current(cls) -> WideLayout:
+        from crawler.parsing.schema import cell_keys, check_names
+
+        return cls(tuple(k.key for k in cell_keys()), tuple(check_names()))
+
+    @property
+    def columns(self) -> list[str]:
+        return [
+            *WIDE_META_COLUMNS,
+            *(wide_column(k) for k in self.cell_keys),
+            *(check_column(c) for c in self.checks),
+        ]
+
+
+def wide_values(row: ReportRow, layout: WideLayout) -> list[Any]:
+    """The wide row as a list in ``layout.columns`` order."""
+    values = {k: v for k, v, _raw in row.cells}
+    return [
+        *(row.meta[c] for c in WIDE_META_COLUMNS),
+        *(values.get(k) for k in layout.cell_keys),
+        *(row.checks.get(c) for c in layout.checks),
+    ]
+
+
+def wide_row(row: ReportRow, layout: WideLayout) -> dict[str, Any]:
+    return dict(zip(layout.columns, wide_values(row, layout), strict=True))
+
+
+# --- writers ---------------------------------------------------------------------------------------
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+class CsvSink:
+    def __init__(self, long_out: TextIO, wide_out: TextIO | None, layout: WideLayout) -> None:
+        self.layout = layout
+        self.long = csv.writer(long_out, lineterminator="\n")
+        self.long.writerow(LONG_COLUMNS)
+        self.wide = None
+        if wide_out is not None:
+            self.wide = csv.writer(wide_out, lineterminator="\n")
+            self.wide.writerow(layout.columns)
+
+    def add(self, row: ReportRow) -> int:
+        rows = list(long_tuples(row))
+        self.long.writerows(rows)
+        if self.wide is not None:
+            self.wide.writerow([_csv_value(v) for v in wide_values(row, self.layout)])
+        return len(rows)
+
+    def close(self) -> None:
+        pass
+
+
+def long_schema() -> Any:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    schema = pa.schema(
+    return pa.schema(
         [
+            ("report_id", pa.int64()),
             ("agency", pa.string()),
+            ("province", pa.string()),
+            ("city", pa.string()),
+            ("county", pa.string()),
             ("region_code", pa.string()),
             ("year", pa.int32()),
-            ("title", pa.string()),
-            ("url", pa.string()),
-            ("published", pa.string()),
             ("template", pa.string()),
             ("source", pa.string()),
-            ("status", pa.string()),
-            ("parser_version", pa.string()),
-            ("capture", pa.string()),
             ("key", pa.string()),
             ("value", pa.float64()),
+            ("raw", pa.string()),
+            ("capture", pa.string()),
         ]
     )
-    n = 0
-    with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
-        batch: list[dict[str, Any]] = []
-        for row in long_rows(records):
-            if row["value"] is not None:
-                row["value"] = float(row["value"])
-            batch.append(row)
-            if len(batch) >= 50_000:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                n += len(batch)
-                batch = []
-        if batch or n == 0:
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-            n += len(batch)
-    return n
 
 
-def _target(out: str | None, fmt: str) -> Path | None:
+def wide_schema(layout: WideLayout) -> Any:
+    import pyarrow as pa
+
+    fields = []
+    for name in WIDE_META_COLUMNS:
+        if name in ("report_id", "version_id"):
+            fields.append((name, pa.int64()))
+        elif name == "year":
+            fields.append((name, pa.int32()))
+        elif name == "published":
+            fields.append((name, pa.date32()))
+        else:
+            fields.append((name, pa.string()))
+    fields += [(wide_column(k), pa.float64()) for k in layout.cell_keys]
+    fields += [(check_column(c), pa.string()) for c in layout.checks]
+    return pa.schema(fields)
+
+
+class ParquetSink:
+    """Two ParquetWriters; rows are gathered column-wise and flushed as one row group per batch."""
+
+    def __init__(self, long_path: Path, wide_path: Path, layout: WideLayout, flush_rows: int = 100_000) -> None:
+        import pyarrow.parquet as pq
+
+        self.layout = layout
+        self.long_schema = long_schema()
+        self.wide_schema = wide_schema(layout)
+        self.long_writer = pq.ParquetWriter(str(long_path), self.long_schema, compression="zstd")
+        self.wide_writer = pq.ParquetWriter(str(wide_path), self.wide_schema, compression="zstd")
+        self.flush_rows = flush_rows
+        self._reset()
+
+    def _reset(self) -> None:
+        self.long_cols: list[list[Any]] = [[] for _ in LONG_COLUMNS]
+        self.wide_cols: list[list[Any]] = [[] for _ in self.wide_schema.names]
+        self.n_long = self.n_wide = 0
+
+    def add(self, row: ReportRow) -> int:
+        n = 0
+        for t in long_tuples(row):
+            for col, v in zip(self.long_cols, t, strict=True):
+                col.append(v)
+            n += 1
+        for col, v in zip(self.wide_cols, wide_values(row, self.layout), strict=True):
+            col.append(v)
+        self.n_long += n
+        self.n_wide += 1
+        if self.n_long >= self.flush_rows or self.n_wide >= BATCH:
+            self.flush()
+        return n
+
+    def flush(self) -> None:
+        import pyarrow as pa
+
+        if self.n_wide:
+            self.long_writer.write_table(pa.Table.from_arrays(
+                [pa.array(c, type=f.type) for c, f in zip(self.long_cols, self.long_schema, strict=True)],
+                schema=self.long_schema))
+            self.wide_writer.write_table(pa.Table.from_arrays(
+                [pa.array(c, type=f.type) for c, f in zip(self.wide_cols, self.wide_schema, strict=True)],
+                schema=self.wide_schema))
+        self._reset()
+
+    def close(self) -> None:
+        self.flush()
+        self.long_writer.close()
+        self.wide_writer.close()
+
+
+# --- command ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    main: Path | None  # None: stdout
+    wide: Path | None
+
+    @property
+    def directory(self) -> Path | None:
+        return self.main.parent if self.main is not None else None
+
+
+def targets(out: str | None, fmt: str) -> Targets:
+    main_name, wide_name = DEFAULT_NAMES[fmt]
     if out is None:
-        return None
+        return Targets(None, None)
     path = Path(out)
     if path.is_dir():
-        return path / DEFAULT_NAMES[fmt]
-    return path
+        return Targets(path / main_name, path / wide_name if wide_name else None)
+    wide = path.with_name(f"{path.stem}_wide{path.suffix}") if wide_name else None
+    return Targets(path, wide)
+
+
+def export(archive: Archive, fmt: str, tg: Targets, filters: dict[str, Any], out: TextIO | None = None) -> dict[str, int]:
+    """Write the export (``out``: where stdout output goes; default sys.stdout); returns counts."""
+    out = out if out is not None else sys.stdout
+    layout = WideLayout.current()
+    counts = {"reports": 0, "rows": 0}
+    with archive._read(snapshot=True) as conn:
+        rows = iter_reports(conn, filters)
+        if fmt == "jsonl":
+            fh = tg.main.open("w", encoding="utf-8", newline="") if tg.main is not None else out
+            try:
+                for row in rows:
+                    fh.write(json.dumps(to_record(row), ensure_ascii=False) + "\n")
+                    counts["reports"] += 1
+            finally:
+                if tg.main is not None:
+                    fh.close()
+            return counts
+        sink: CsvSink | ParquetSink
+        handles: list[TextIO] = []
+        if fmt == "parquet":
+            assert tg.main is not None and tg.wide is not None
+            sink = ParquetSink(tg.main, tg.wide, layout)
+        else:
+            if tg.main is None:
+                sink = CsvSink(out, None, layout)
+            else:
+                assert tg.wide is not None
+                handles = [tg.main.open("w", encoding="utf-8-sig", newline=""),
+                           tg.wide.open("w", encoding="utf-8-sig", newline="")]
+                sink = CsvSink(handles[0], handles[1], layout)
+        try:
+            for row in rows:
+                counts["rows"] += sink.add(row)
+                counts["reports"] += 1
+            sink.close()
+        finally:
+            for h in handles:
+                h.close()
+    return counts
 
 
 def run_export_command(args: argparse.Namespace) -> int:
     fmt = args.format
-    target = _target(getattr(args, "out", None), fmt)
-    if fmt == "parquet" and target is None:
-        print("nianbao export: --format parquet needs --out FILE", file=sys.stderr)
+    tg = targets(getattr(args, "out", None), fmt)
+    if fmt == "parquet" and tg.main is None:
+        print("nianbao export: --format parquet needs --out FILE or DIRECTORY", file=sys.stderr)
         return 2
-    if target is not None and not target.parent.is_dir():
-        print(f"nianbao export: directory {target.parent} does not exist", file=sys.stderr)
+    if tg.main is not None and not tg.main.parent.is_dir():
+        print(f"nianbao export: directory {tg.main.parent} does not exist", file=sys.stderr)
         return 2
     with Archive.open(args.db, readonly=True) as archive:
-        records = archive.export_records(**filters_from_args(args))
-        if fmt == "parquet":
-            assert target is not None
-            n = write_parquet(records, target)
-        elif target is None:
-            n = write_jsonl(records, sys.stdout) if fmt == "jsonl" else write_csv(records, sys.stdout)
-        else:
-            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-            with target.open("w", encoding=encoding, newline="") as fh:
-                n = write_jsonl(records, fh) if fmt == "jsonl" else write_csv(records, fh)
-    if target is not None:
-        print(f"nianbao export: wrote {n} {'records' if fmt == 'jsonl' else 'rows'} to {target}", file=sys.stderr)
+        counts = export(archive, fmt, tg, filters_from_args(args))
+    if tg.main is None:
+        if fmt == "csv":
+            print("nianbao export: wrote the long table to stdout; use --out for the wide table and the codebook",
+                  file=sys.stderr)
+        return 0
+    assert tg.directory is not None
+    codebook_csv, codebook_json = write_codebook(tg.directory)
+    written: Sequence[Path] = [p for p in (tg.main, tg.wide) if p is not None]
+    what = f"{counts['reports']} reports" + (f", {counts['rows']} cell rows" if fmt != "jsonl" else "")
+    print(
+        f"nianbao export: wrote {what} to {', '.join(str(p) for p in written)}; codebook {codebook_csv.name} / "
+        f"{codebook_json.name} beside it",
+        file=sys.stderr,
+    )
     return 0
