@@ -191,8 +191,9 @@ def bench_one(kind: str, url: str, n: int, full: bool) -> None:
                 flush=True,
             )
         if marks:
-            at2k = min(marks, key=lambda x: abs(x[0] - 2000))
-            last = marks[-1]
+            live = [x for x in marks if x[0] < done] or marks  # the pool is still up
+            at2k = min(live, key=lambda x: abs(x[0] - 2000))
+            last = live[-1]
             peak = max(x[2] for x in marks)
             print(
                 f"[{kind}]   RSS parent/tree: {at2k[1]:.0f}/{at2k[2]:.0f} MB at {at2k[0]:,} reports, "
