@@ -101,10 +101,12 @@ def _sniff_ole(payload: bytes, url: str, content_type: str | None) -> Source:
     suffix = _suffix(url)
     if suffix == "wps":
         return "wps"
-    if utf16("Workbook") in sample or utf16("Book") in sample:
-        return "xls"
+    # Word first: a Word file can mention "Book" (bookmarks, summary streams), an Excel file never
+    # has a WordDocument stream.
     if utf16("WordDocument") in sample:
         return "wps" if b"WPS" in sample[:512 * 1024] and suffix != "doc" and _wps_hint(sample) else "doc"
+    if utf16("Workbook") in sample or utf16("Book") in sample:
+        return "xls"
     if suffix in ("xls", "et"):
         return "xls"
     ctype = (content_type or "").lower()
