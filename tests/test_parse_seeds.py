@@ -186,3 +186,12 @@ def test_sample_templates(prefix: str, template: str) -> None:
 def test_pre2019_sample_is_ok_without_cells() -> None:
     result = parse_text(sample_text("18_"))
     assert result.status == "ok" and result.template == "pre2019" and not result.cells and not result.checks
+
+
+def test_sample_24_through_the_entry_point_is_a_report_of_2020() -> None:
+    """No title in the excerpt: the opening formula (現將我局2020年度…報告如下) plus 表二 is the evidence."""
+    result = parse_document(sample_text("24_").encode("utf-8"), "https://example.invalid/24.txt")
+    assert result.is_report, result.message
+    assert result.metadata.year == 2020
+    assert result.template == "v2019"
+    assert values(result) == SAMPLES["24_"][1]

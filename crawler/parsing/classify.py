@@ -208,6 +208,8 @@ _BODY_MARKERS: tuple[re.Pattern[str], ...] = tuple(
         r"政府信息公开条例",
     )
 )
+# The opening formula of a report: "现将我局2020年度政府信息公开情况报告如下" / "…年度报告如下".
+_REPORT_INTRO = re.compile(r"现[将將].{0,40}?(?:19|20)\d{2}\s*年度?.{0,20}?政府信息公开.{0,12}?报告如下")
 _DECOY_BODY = re.compile(r"年度报告格式》|报告格式的通知|关于印发《中华人民共和国政府信息公开工作年度报告格式")
 
 
@@ -257,6 +259,8 @@ def classify_content(title: str | None, text: str, head_lines: list[str] | None 
         return True, f"report structure in body ({score} markers)"
     if score >= 6:
         return True, f"report structure in body ({score} markers)"
+    if score >= 1 and _REPORT_INTRO.search(to_simplified(text[:5_000])):
+        return True, f"report opening formula (…报告如下) and report structure ({score} markers)"
     weak = next((ln for ln in (head_lines or [])[:40] if len(ln) <= 60 and _WEAK_TITLE.search(ln)), None)
     if weak and score >= 2 and title_verdict(weak) is not False:
         return True, f"page header {weak!r} and report structure ({score} markers)"

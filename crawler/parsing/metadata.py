@@ -180,6 +180,8 @@ _PERIOD_YEAR = re.compile(
     r"统计(?:期限|时限|期间|时间|区间|周期|范围)?[^。\n]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
 )
 _SPAN_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|～|~)")
+# the report's opening formula: "现将我局2020年度政府信息公开情况报告如下"
+_INTRO_YEAR = re.compile(r"[现現][将將].{0,40}?((?:19|20)\d{2})\s*年度?.{0,20}?政府信息公[开開].{0,12}?[报報]告如下")
 _BODY_YEAR = re.compile(r"(?:^|\n)[^\n]{0,4}((?:19|20)\d{2})\s*年(?:度)?(?:以来)?\s*[，,、]")
 _BODY_AGENCY = re.compile(
     r"(?:19|20)\d{2}\s*年(?:度)?(?:以来)?\s*[，,]\s*([\u4e00-\u9fff（）()]{2,30}?(?:委员会|管理局|局|办公室|人民政府|政府|街道办事处|街道|镇|乡|中心|委))"
@@ -236,9 +238,10 @@ def year_from_title(title: str | None) -> int | None:
 
 
 def year_from_text(text: str) -> int | None:
-    """Statistics period ('统计期限自2019年1月1日至…'), then a 'YYYY年1月1日至' span, then 'YYYY年，' openers."""
+    """Statistics period ('统计期限自2019年1月1日至…'), a 'YYYY年1月1日至' span, the opening formula
+    ('现将…2020年度政府信息公开情况报告如下'), then 'YYYY年，' openers."""
     window = text[:20_000]
-    for rx in (_PERIOD_YEAR, _SPAN_YEAR):
+    for rx in (_PERIOD_YEAR, _SPAN_YEAR, _INTRO_YEAR):
         m = rx.search(window)
         if m:
             return int(m.group(1))
