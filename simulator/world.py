@@ -216,6 +216,9 @@ def _sections(a: Agency, year: int, c: dict) -> dict[str, str]:
     total = c.get("t3.new_received.total")
     out = {"overall": f"{year}年，{a.name}认真贯彻落实《中华人民共和国政府信息公开条例》，"
                       "扎实推进政府信息公开工作，进一步提升政务公开质量。"}
+    if a.kind == "summary":  # as real county-wide reports say (正定县 2022, sample 13)
+        out["overall"] = (f"本报告在{year}年全县各乡（镇、街道办事处）、县政府各部门政府信息公开工作年度报告"
+                          "基础上汇总编制。" + out["overall"])
     if total is not None:
         out["requests"] = f"{year}年，{a.name}共收到政府信息公开申请{total}件，均在法定期限内答复。"
     return out

@@ -106,6 +106,9 @@ def combine(page: ParseResult, attachment: ParseResult) -> ParseResult:
     for name in ("title", "index_no", "issuer", "doc_no", "written", "published", "agency", "agency_kind", "year"):
         if getattr(md, name) is None:
             setattr(md, name, getattr(attachment.metadata, name))
+    # A county-wide 汇总 report says so in its text, which lives in the file, not on the page.
+    if attachment.metadata.agency_kind == "summary" and attachment.metadata.agency in (None, md.agency):
+        md.agency_kind = "summary"
     return replace(
         attachment,
         metadata=md,

@@ -184,7 +184,7 @@ _SPAN_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\
 _INTRO_YEAR = re.compile(r"[现現][将將].{0,40}?((?:19|20)\d{2})\s*年度?.{0,20}?政府信息公[开開].{0,12}?[报報]告如下")
 _BODY_YEAR = re.compile(r"(?:^|\n)[^\n]{0,4}((?:19|20)\d{2})\s*年(?:度)?(?:以来)?\s*[，,、]")
 _BODY_AGENCY = re.compile(
-    r"(?:19|20)\d{2}\s*年(?:度)?(?:以来)?\s*[，,]\s*([\u4e00-\u9fff（）()]{2,30}?(?:委员会|管理局|局|办公室|人民政府|政府|街道办事处|街道|镇|乡|中心|委))"
+    r"(?:19|20)\d{2}\s*年(?:度)?(?:以来)?\s*[，,]\s*([\u4e00-\u9fff（）()]{2,30}?(?:委员会|管理局|局|办公室|人民政府|政府|街道办事处|街道|镇(?:人民政府)?|乡(?:人民政府)?|中心|委))"
 )
 _BODY_PUBLISH = re.compile(
     r"现(?:将|予)?公布([\u4e00-\u9fff（）()]{2,30}?)(?:(?:19|20)\d{2}\s*年(?:度)?)(?:的)?(?:政府|政务)?信息公开"
@@ -401,6 +401,14 @@ def extract_metadata(
     agency = agency_from_title(md.title) or agency_from_title(block_title)
     if not agency and md.issuer and not re.search(r"本网|本站|网站|网$|政府网|门户", md.issuer):
         agency = md.issuer
+        # The 发布机构 is often the portal's host office (portals.md §3), not the reporting unit:
+        # when the body or the 信息来源 names another unit that contains the host's region, that
+        # unit reported (e.g. 发布机构 某县人民政府办公室, body "2022年，某县某镇人民政府…").
+        if _GOV_OFFICE.search(agency):
+            named = _clean_value(found.get("信息来源"), 60) or _agency_from_body(text)
+            region = _GOV_OFFICE.sub("", agency).removesuffix("人民")
+            if named and named != agency and region and named.startswith(region) and not _GOV_OFFICE.search(named):
+                agency = named
     if not agency:
         agency = _agency_from_body(text)
     md.agency = agency

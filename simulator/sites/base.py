@@ -203,9 +203,15 @@ class Site:
             return render_report_html(rep.spec(), variant, encoding=enc)
         att = self.attachment_url(item)
         ext = att.rsplit(".", 1)[-1] if att else ""
-        return (f'<div class="article"><h1 class="title">{esc(rep.spec().title)}</h1>'
+        spec = rep.spec()
+        block = "" if self.metadata_block(item) else (  # the page still carries its 元数据, as real ones do
+            '<table class="xxgk_meta"><tr>'
+            f"<td>索引号：</td><td>{esc(spec.index_no or '')}</td><td>发布机构：</td><td>{esc(spec.issuer or '')}</td></tr>"
+            f"<tr><td>发布日期：</td><td>{spec.published.isoformat() if spec.published else ''}</td>"
+            f"<td>文号：</td><td>{esc(spec.doc_no or '')}</td></tr></table>")
+        return (f'{block}<div class="article"><h1 class="title">{esc(spec.title)}</h1>'
                 f"<p>根据《中华人民共和国政府信息公开条例》规定，现将{esc(rep.agency.name)}{rep.year}年政府信息公开工作年度报告予以公布。</p>"
-                f'<p>附件：<a href="{esc(att)}">{esc(rep.spec().title)}.{ext}</a></p></div>')
+                f'<p>附件：<a href="{esc(att)}">{esc(spec.title)}.{ext}</a></p></div>')
 
     def decoy_body(self, item: Item) -> str:
         p, t = self.p, item.title
