@@ -139,11 +139,9 @@ def element_lines(el: etree._Element, mark: etree._Element | None = None) -> lis
                 node.tail = f"\n{_MARK_OUT}\n" + (node.tail or "")
                 break
     raw = etree.tostring(work, method="text", encoding="unicode", with_tail=False)
-    lines = []
-    for line in raw.split("\n"):
-        if line and not line.isspace():
-            lines.append(_SPACES.sub(" ", line).strip())
-    return lines
+    # One substitution over the whole text, not one per line (_SPACES never matches "\n"); a line
+    # that strips to nothing is exactly an empty or all-whitespace line.
+    return [s for line in _SPACES.sub(" ", raw).split("\n") if (s := line.strip())]
 
 
 def split_marked(lines: list[str]) -> tuple[list[str], list[str]]:
