@@ -100,7 +100,10 @@ def cell_text(el: object) -> str:
     Walks with lxml's iterative ``iterwalk``, so junk nesting cannot overflow the stack.
     """
     if len(el) == 0:  # type: ignore[arg-type]  # fast path: a plain <td>text</td>
-        return _INLINE_WS.sub(" ", (el.text or "").replace("\n", " ")).strip()  # type: ignore[attr-defined]
+        text = el.text or ""  # type: ignore[attr-defined]
+        if text.isalnum():  # "12", "合计": no whitespace at all, nothing to normalise
+            return text
+        return _INLINE_WS.sub(" ", text.replace("\n", " ")).strip()
     if _BREAKS(el) <= 1:  # no <br>, at most one block wrapper (Word: <p><span>..</span></p>)
         return _INLINE_WS.sub(" ", _STRING(el).replace("\n", " ")).strip()
     else:
