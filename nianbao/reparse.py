@@ -8,10 +8,16 @@ How it runs (and why):
   read a small batch of reports (captures, blobs, old content), parse page and attachments exactly
   like the crawl (parse_document + crawler.parsing.assemble), and return the new result with its
   diff against the stored one. Parsing is the CPU cost, so it is what runs in parallel.
-- The parent writes each batch of whole reports plus the run's progress in ONE transaction
-  (Archive.apply_reparse_batch), in selection order. A SIGKILL leaves every report fully old or
-  fully new; a restart with the same parser version and filters resumes the dead run's parse_runs
-  row after its last_report_id, and anything done anyway is skipped cheaply.
+- Each batch of whole reports is written with the run's progress in ONE transaction
+  (Archive.apply_reparse_batch, a few statements per batch rather than per report). On PostgreSQL
+  the workers write their own batches, so writes run in parallel like the parsing; on SQLite (one
+  writer anyway) the parent writes every batch, in selection order. Batches may thus commit out of
+  order: each adds its counts to the parse_runs row and its id range to the committed ones;
+  last_report_id is the end of the contiguous committed prefix, the ranges beyond it are kept in
+  counts["_done"]. A SIGKILL leaves every report fully old or fully new; a restart with the same
+  parser version and filters resumes the dead run's row after last_report_id, skipping the
+  committed ranges, so its counts stay exact (and any report done anyway is skipped cheaply: it is
+  at the current parser version).
 - ``--dry-run`` parses and diffs but writes no report data (only its parse_runs row, flagged
   dry_run, so the preview is on record).
 """
@@ -206,11 +212,13 @@ def reparse_one(stored: Any, parser_version: str) -> Outcome:
 # --- workers --------------------------------------------------------------------------------------
 
 _worker_archive: Any = None
+_worker_run_id: int | None = None
 
 
-def _init_worker(db_url: str, parent_pid: int) -> None:
-    """Open the archive for reading only. The parent already checked the schema revision, so the
-    worker skips Archive.open's Alembic check (importing Alembic costs about a second per worker).
+def _init_worker(db_url: str, parent_pid: int, writable: bool = False) -> None:
+    """Open the archive (for reading only unless the workers write their batches). The parent
+    already checked the schema revision, so the worker skips Archive.open's Alembic check
+    (importing Alembic costs about a second per worker).
 
     A killed parent cannot tell its pool to stop, and an idle worker would wait on its queue forever:
     a watchdog thread ends the worker once the parent is gone."""
@@ -219,7 +227,7 @@ def _init_worker(db_url: str, parent_pid: int) -> None:
 
     logging.getLogger("crawler").setLevel(logging.ERROR)
     engine, where = open_engine(db_url)
-    _worker_archive = Archive(engine, where, readonly=True)
+    _worker_archive = Archive(engine, where, readonly=not writable)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="parent-watchdog").start()
 
 
@@ -238,6 +246,65 @@ def _work(report_ids: list[int]) -> list[Outcome]:
     from crawler.parsing.dispatch import PARSER_VERSION
 
     return [reparse_one(s, PARSER_VERSION) for s in _worker_archive.reparse_inputs(report_ids)]
+
+
+def _work_and_write(batch: Batch, parse_run_id: int, run_id: int | None) -> tuple[list[Outcome], dict[str, Any]]:
+    """Parse a batch and write it in this worker's own transaction; returns the outcomes (without
+    their parse results: the parent needs only the diff) and the counts committed with them."""
+    global _worker_run_id
+    outcomes = _work(batch.ids)
+    delta, run = write_batch(_worker_archive, batch, outcomes, parse_run_id, run_id or _worker_run_id)
+    if run is not None:
+        _worker_run_id = run
+    for out in outcomes:
+        out.write = None
+    return outcomes, delta
+
+
+@dataclass(slots=True)
+class Batch:
+    """Reports to re-parse (``ids``) covering the selection's id range (after, mark]; ``skipped``
+    candidates of that range were at the current parser version already."""
+
+    ids: list[int]
+    after: int
+    mark: int
+    skipped: int
+
+
+def tally(outcomes: Sequence[Outcome], results: Sequence[str] | None, skipped: int, dry_run: bool) -> dict[str, Any]:
+    """One batch's counts; ``results``: apply_reparse_batch's per-write outcomes (None: nothing written)."""
+    delta = empty_counts()
+    delta["skipped_current"] = skipped
+    for out in outcomes:
+        _record(delta, out, dry_run, None)
+    writes = [o.write for o in outcomes if o.write is not None]
+    for write, res in zip(writes, results or (), strict=False):
+        if res == "moved":
+            delta["moved"] += 1
+        elif res == "conflict":  # a crawl made another version current: nothing was written
+            delta["conflicts"] += 1
+            delta["unchanged" if write.parsed is None else "changed"] -= 1
+    return delta
+
+
+def write_batch(archive: Any, batch: Batch, outcomes: Sequence[Outcome], parse_run_id: int,
+                run_id: int | None) -> tuple[dict[str, Any], int | None]:
+    """Write a batch and its progress in one transaction; (its counts, the versions' crawl run id)."""
+    from crawler.parsing.dispatch import PARSER_VERSION
+
+    writes = [o.write for o in outcomes if o.write is not None]
+    got: dict[str, Any] = {}
+
+    def counted(results: list[str]) -> dict[str, Any]:
+        got["delta"] = tally(outcomes, results, batch.skipped, False)
+        return got["delta"]
+
+    result = archive.apply_reparse_batch(
+        parse_run_id, writes, run_id=run_id, last_report_id=batch.mark, span=(batch.after, batch.mark),
+        tally=counted, run_settings={"parser_version": PARSER_VERSION, "parse_run_id": parse_run_id},
+    )
+    return got["delta"], result.run_id
 
 
 # --- progress -------------------------------------------------------------------------------------
@@ -348,13 +415,12 @@ def _record(counts: dict[str, Any], out: Outcome, dry_run: bool, writer: Any) ->
     counts["changed"] += 1
     if dry_run and out.identity_changed:
         counts["moved"] += 1
-    for key, ov, nv, oraw, nraw, kind in out.cell_changes:
+    for _key, _ov, _nv, _oraw, _nraw, kind in out.cell_changes:
         counts["cells_changed"] += 1
         if kind != "changed":
             counts[f"cells_{kind}"] += 1
-        if writer is not None:
-            writer.writerow((out.report_id, out.agency, "" if out.year is None else out.year, key, _fmt(ov), _fmt(nv),
-                             "" if oraw is None else oraw, "" if nraw is None else nraw))
+    if writer is not None:
+        write_rows(writer, out)
     for name in out.fail_to_pass:
         counts["checks_fail_to_pass"] += 1
         counts["fail_to_pass_by_check"][name] = counts["fail_to_pass_by_check"].get(name, 0) + 1
@@ -367,6 +433,13 @@ def _record(counts: dict[str, Any], out: Outcome, dry_run: bool, writer: Any) ->
         counts["stopped_parseable"] += 1
 
 
+def write_rows(writer: Any, out: Outcome) -> None:
+    """The --diff-out CSV rows of one report."""
+    for key, ov, nv, oraw, nraw, _kind in out.cell_changes:
+        writer.writerow((out.report_id, out.agency, "" if out.year is None else out.year, key, _fmt(ov), _fmt(nv),
+                         "" if oraw is None else oraw, "" if nraw is None else nraw))
+
+
 def _fmt(value: float | None) -> str:
     if value is None:
         return ""
@@ -374,22 +447,32 @@ def _fmt(value: float | None) -> str:
 
 
 def _batches(archive: Any, filters: dict[str, Any], after: int, current: str, since: str | None,
-             counts: dict[str, Any]) -> Iterator[tuple[list[int], int]]:
-    """(report ids to re-parse, progress mark) in id order; the mark covers skipped ids too."""
+             done: Sequence[Sequence[int]] = ()) -> Iterator[Batch]:
+    """The selection in id order, cut into batches that together cover every id after ``after``
+    (skipped ones too, so the committed ranges join up). Ids inside ``done`` ranges (committed by
+    an interrupted attempt of this run, and counted then) are left out and not counted again."""
+    done = [(int(a), int(b)) for a, b in done]
+    prev = after
     while True:
         page = archive.reparse_candidates(filters, after, PAGE)
         if not page:
             return
-        todo = []
+        todo: list[int] = []
+        skipped = 0
         for c in page:
+            if any(a < c.report_id <= b for a, b in done):
+                continue
             if needs_reparse(c.parser_version, current, since):
                 todo.append(c.report_id)
             else:
-                counts["skipped_current"] += 1
+                skipped += 1
+            if len(todo) == BATCH:
+                yield Batch(todo, prev, c.report_id, skipped)
+                prev, todo, skipped = c.report_id, [], 0
         after = page[-1].report_id
-        for i in range(0, len(todo), BATCH):
-            chunk = todo[i : i + BATCH]
-            yield chunk, (chunk[-1] if i + BATCH < len(todo) else after)
+        if after > prev:
+            yield Batch(todo, prev, after, skipped)
+            prev = after
 
 
 def run_reparse(
@@ -422,6 +505,7 @@ def run_reparse(
         owner = _owner()
         resumed_from: int | None = None
         counts = empty_counts()
+        done: list[list[int]] = []
         parse_run_id: int | None = None
         run_id: int | None = None
         if not dry_run:
@@ -433,6 +517,7 @@ def run_reparse(
                     parse_run_id, run_id = int(row["id"]), row["run_id"]
                     resumed_from = int(row["last_report_id"] or 0)
                     counts.update(row["counts"] or {})
+                    done = counts.pop("_done", None) or []
                     break
         if parse_run_id is None:
             parse_run_id = archive.start_parse_run(
@@ -447,11 +532,11 @@ def run_reparse(
         bar.done = counts["skipped_current"] + counts["reparsed"] if resumed_from else 0
         outcome = "finished"
         try:
-            run_id = _drive(archive, workers, start_method, _batches(archive, sql_filters, after, PARSER_VERSION,
-                   since_version, counts), counts, parse_run_id, run_id, dry_run, writer, bar)
+            _drive(archive, workers, start_method, _batches(archive, sql_filters, after, PARSER_VERSION,
+                   since_version, done), counts, parse_run_id, run_id, dry_run, writer, bar)
         except BaseException:
             bar.close()
-            try:  # the counts stay those committed with the last batch, matching last_report_id
+            try:  # the counts stay those committed with the batches, matching last_report_id and _done
                 archive.finish_parse_run(parse_run_id, "interrupted", None)
             except Exception:
                 log.exception("could not record the interruption of parse run %s", parse_run_id)
@@ -461,6 +546,8 @@ def run_reparse(
         if counts["errors"]:
             outcome = "finished_with_errors"
         archive.finish_parse_run(parse_run_id, outcome, counts)
+        if not dry_run:
+            run_id = (archive.parse_run_info(parse_run_id) or {}).get("run_id")
         if run_id is not None:
             archive.finish_run(run_id, outcome, {"parse_run_id": parse_run_id, **_short(counts)})
         return Summary(parse_run_id, PARSER_VERSION, counts, outcome, dry_run, workers, time.monotonic() - t0,
@@ -475,60 +562,65 @@ def _short(counts: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in counts.items() if not isinstance(v, (dict, list))}
 
 
-def _drive(archive: Any, workers: int, start_method: str | None,
-           batches: Iterator[tuple[list[int], int]], counts: dict[str, Any], parse_run_id: int, run_id: int | None,
-           dry_run: bool, writer: Any, bar: Progress) -> int | None:
-    """Feed the batches to the workers, write their results in order. Returns the crawl_runs id
-    the new versions point at (created with the first new version, so a no-op run adds no row)."""
+def _drive(archive: Any, workers: int, start_method: str | None, batches: Iterator[Batch], counts: dict[str, Any],
+           parse_run_id: int, run_id: int | None, dry_run: bool, writer: Any, bar: Progress) -> None:
+    """Feed the batches to the workers and take their results in order: the parent writes them
+    (SQLite, dry run, in-process) or the workers already did (PostgreSQL). Either way the parent
+    keeps the run's counts (the same sums the batches committed), the CSV and the progress line.
+    The crawl_runs row the new versions point at is created with the first new version, so a
+    no-op run adds none."""
     from crawler.parsing.dispatch import PARSER_VERSION
+    from storage.reparse_store import merge_counts
 
     state = {"run_id": run_id}
 
-    def handle(outcomes: list[Outcome], mark: int) -> None:
-        for out in outcomes:
-            _record(counts, out, dry_run, writer)
-        if not dry_run:
-            writes = [o.write for o in outcomes if o.write is not None]
-            if state["run_id"] is None and any(x.parsed is not None for x in writes):
-                state["run_id"] = archive.start_run(
-                    "reparse", {"parser_version": PARSER_VERSION, "parse_run_id": parse_run_id}
-                )
-            results = archive.apply_reparse_batch(
-                parse_run_id, writes, run_id=state["run_id"], last_report_id=mark, counts=counts
-            )
-            for write, res in zip(writes, results, strict=True):
-                if res == "moved":
-                    counts["moved"] += 1
-                elif res == "conflict":  # a crawl made another version current: nothing was written
-                    counts["conflicts"] += 1
-                    counts["unchanged" if write.parsed is None else "changed"] -= 1
+    def take(batch: Batch, outcomes: list[Outcome], delta: dict[str, Any] | None) -> None:
+        if delta is None:
+            if dry_run:
+                delta = tally(outcomes, None, batch.skipped, True)
+            else:
+                delta, state["run_id"] = write_batch(archive, batch, outcomes, parse_run_id, state["run_id"])
+        merge_counts(counts, delta)
+        if writer is not None:
+            for out in outcomes:
+                write_rows(writer, out)
         bar.update(counts["skipped_current"] + counts["reparsed"])
 
     if workers == 0:
-        for ids, mark in batches:
-            handle([reparse_one(s, PARSER_VERSION) for s in archive.reparse_inputs(ids)], mark)
-        return state["run_id"]
+        for batch in batches:
+            take(batch, [reparse_one(s, PARSER_VERSION) for s in archive.reparse_inputs(batch.ids)], None)
+        return
+    workers_write = not dry_run and archive._engine.dialect.name == "postgresql"
     method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":  # workers fork from a server that has the parser imported already
         ctx.set_forkserver_preload(["nianbao.reparse", "crawler.parsing.html", "storage.archive"])
     db = archive_url(archive)
-    inflight: deque[tuple[Future[list[Outcome]], int]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(db, os.getpid())) as pool:
+    inflight: deque[tuple[Future[Any], Batch]] = deque()
+
+    def finish(fut: Future[Any], batch: Batch) -> None:
+        if workers_write:
+            outcomes, delta = fut.result()
+            take(batch, outcomes, delta)
+        else:
+            take(batch, fut.result(), None)
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(db, os.getpid(), workers_write)) as pool:
         try:
-            for ids, mark in batches:
-                inflight.append((pool.submit(_work, ids), mark))
+            for batch in batches:
+                if workers_write:
+                    inflight.append((pool.submit(_work_and_write, batch, parse_run_id, run_id), batch))
+                else:
+                    inflight.append((pool.submit(_work, batch.ids), batch))
                 while len(inflight) >= workers * 3:
-                    fut, m = inflight.popleft()
-                    handle(fut.result(), m)
+                    finish(*inflight.popleft())
             while inflight:
-                fut, m = inflight.popleft()
-                handle(fut.result(), m)
+                finish(*inflight.popleft())
         except BaseException:
             for fut, _ in inflight:
                 fut.cancel()
             raise
-    return state["run_id"]
 
 
 def archive_url(archive: Any) -> str:

@@ -16,7 +16,7 @@ report ids, so nothing grows with the archive.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -377,8 +377,11 @@ class ReparseStoreMixin:
         *,
         run_id: int | None,
         last_report_id: int | None,
-        counts: dict[str, Any],
-    ) -> list[str]:
+        counts: dict[str, Any] | None = None,
+        span: tuple[int, int] | None = None,
+        tally: Callable[[list[str]], dict[str, Any]] | None = None,
+        run_settings: dict[str, Any] | None = None,
+    ) -> BatchResult:
         """Write a batch of whole reports plus the run's progress in ONE transaction.
 
         Per report: "changed" (new current version, the old one kept as history), "moved" (the new
@@ -386,27 +389,106 @@ class ReparseStoreMixin:
         only history), "confirmed" (same content: the current version's parser_version is set to
         the parser that confirmed it, so the next run skips it cheaply) or "conflict" (its current
         version is no longer the one that was re-parsed: a crawl wrote meanwhile; left alone).
+
+        Progress, two ways. ``counts`` (one writer, batches in id order): the row's counts and
+        ``last_report_id`` are replaced. ``span`` = (after, mark) with ``tally`` (several writers,
+        batches committed in any order): ``tally(outcomes)`` is this batch's counts, ADDED to the
+        row's (locked FOR UPDATE, only for the last statement, so writers barely wait on each other);
+        the batch's id range (after, mark] joins the committed ranges: ``last_report_id`` moves up
+        over every range contiguous with it, the others wait in ``counts["_done"]`` so a resume skips
+        them. ``run_id`` None with ``run_settings``: the crawl_runs row the new versions point at is
+        created by the first batch that writes one (and recorded on the parse run, under its lock).
         """
-        outcomes: list[str] = []
+        outcomes = BatchResult()
         with self._write() as conn:  # type: ignore[attr-defined]
             when = w.utcnow()
-            for item in writes:
-                outcomes.append(self._apply_one(conn, item, run_id, when))
-            conn.execute(
-                update(PARSE_RUNS)
-                .where(PARSE_RUNS.c.id == parse_run_id)
-                .values(counts=counts, last_report_id=last_report_id, heartbeat_at=when, run_id=run_id)
-            )
+            if run_id is None and run_settings is not None and any(x.parsed is not None for x in writes):
+                run_id = _ensure_run(conn, parse_run_id, run_settings, when)
+            outcomes.run_id = run_id
+            outcomes.extend(self._apply_all(conn, writes, run_id, when))
+            if span is None:
+                values: dict[str, Any] = {"last_report_id": last_report_id, "heartbeat_at": when, "run_id": run_id}
+                if counts is not None:
+                    values["counts"] = counts
+                conn.execute(update(PARSE_RUNS).where(PARSE_RUNS.c.id == parse_run_id).values(**values))
+            else:
+                delta = tally(list(outcomes)) if tally is not None else {}
+                row = conn.execute(
+                    select(PARSE_RUNS.c.counts, PARSE_RUNS.c.last_report_id)
+                    .where(PARSE_RUNS.c.id == parse_run_id)
+                    .with_for_update()
+                ).one()
+                merged = merge_counts(dict(row.counts or {}), delta)
+                last, done = advance(int(row.last_report_id or 0), merged.get("_done") or [], span)
+                merged["_done"] = done
+                conn.execute(
+                    update(PARSE_RUNS)
+                    .where(PARSE_RUNS.c.id == parse_run_id)
+                    .values(counts=merged, last_report_id=last, heartbeat_at=when)
+                )
         return outcomes
 
-    def _apply_one(self, conn: Any, item: ReparseWrite, run_id: int | None, when: dt.datetime) -> str:
+    def _apply_all(self, conn: Any, writes: Sequence[ReparseWrite], run_id: int | None, when: dt.datetime) -> list[str]:
+        """The reports of one batch, with as few statements as the batch allows: current versions
+        read in one query, confirmations and supersessions as executemany, the new versions in one
+        multi-row INSERT ... RETURNING, their captures, cells, checks and sections in one bulk insert
+        per table. A batch where a report may move to another agency/year (rare) goes report by
+        report, since one move can change another report's current version."""
+        if any(not x.same_identity and x.parsed is not None for x in writes):
+            out: list[str] = []
+            pending: list[tuple[int, ReparseWrite]] = []
+            for item in writes:
+                result, version_id = self._apply_one(conn, item, run_id, when)
+                out.append(result)
+                if version_id is not None:
+                    pending.append((version_id, item))
+            _insert_contents(conn, pending)
+            return out
+        ids = [x.report_id for x in writes]
+        current = {
+            int(r[0]): (int(r[1]), int(r[2]))
+            for r in conn.execute(
+                select(V.c.report_id, V.c.id, V.c.version_no).where(V.c.report_id.in_(ids), V.c.is_current)
+            ).all()
+        } if ids else {}
+        out = []
+        confirms: list[dict[str, Any]] = []
+        supersedes: list[dict[str, Any]] = []
+        rows: list[dict[str, Any]] = []
+        changed: list[ReparseWrite] = []
+        for item in writes:
+            cur = current.get(item.report_id)
+            if cur is None or cur[0] != item.expected_version_id:
+                out.append("conflict")
+            elif item.parsed is None:
+                confirms.append({"c_id": item.expected_version_id, "c_version": item.parser_version})
+                out.append("confirmed")
+            else:
+                supersedes.append({"v_id": cur[0], "v_when": when})
+                rows.append(w.version_row(
+                    report_id=item.report_id, version_no=cur[1] + 1, run_id=run_id, url=item.url, parsed=item.parsed,
+                    chash=item.chash or w.content_hash(item.parsed), when=when,
+                ))
+                changed.append(item)
+                out.append("changed")
+        if confirms:
+            conn.execute(_CONFIRM, confirms)
+        if supersedes:
+            conn.execute(_SUPERSEDE_MANY, supersedes)
+            new_ids = conn.execute(_VERSIONS_RETURNING, rows).scalars().all()
+            _insert_contents(conn, list(zip((int(i) for i in new_ids), changed, strict=True)))
+        return out
+
+    def _apply_one(
+        self, conn: Any, item: ReparseWrite, run_id: int | None, when: dt.datetime
+    ) -> tuple[str, int | None]:
         current = w.current_version(conn, item.report_id)
         if current is None or int(current.id) != item.expected_version_id:
-            return "conflict"
+            return "conflict", None
         parsed = item.parsed
         if parsed is None:
             conn.execute(_CONFIRM, {"c_id": item.expected_version_id, "c_version": item.parser_version})
-            return "confirmed"
+            return "confirmed", None
         target = item.report_id
         md = parsed.metadata
         if not item.same_identity and parsed.is_report and (md.agency or "").strip():
@@ -424,17 +506,93 @@ class ReparseStoreMixin:
             conn, report_id=target, version_no=version_no, run_id=run_id, url=item.url, parsed=parsed,
             chash=item.chash or w.content_hash(parsed), when=when,
         )
-        w.link_captures(conn, version_id, item.links)
-        w.insert_content(conn, version_id, parsed)
-        return "changed" if target == item.report_id else "moved"
+        return ("changed" if target == item.report_id else "moved"), version_id
+
+
+class BatchResult(list):  # type: ignore[type-arg]
+    """The per-report outcomes of apply_reparse_batch (a list) and the crawl_runs id the new
+    versions point at (``run_id``; None while none was written)."""
+
+    run_id: int | None = None
+
+
+_SUPERSEDE_MANY = (
+    update(V).where(V.c.id == bindparam("v_id")).values(is_current=False, superseded_at=bindparam("v_when"))
+)
+_VERSIONS_RETURNING = insert(V).returning(V.c.id, sort_by_parameter_order=True)
+
+
+def _insert_contents(conn: Any, items: Sequence[tuple[int, ReparseWrite]]) -> None:
+    """Captures links, cells, checks and sections of a batch's new versions: one bulk insert per table."""
+    if not items:
+        return
+    links = [(vid, cid, role, bool(pf)) for vid, item in items for cid, role, pf in item.links]
+    w.bulk_insert(conn, w.VERSION_CAPTURES, ("version_id", "capture_id", "role", "parsed_from"), links,
+                  conflict=("version_id", "capture_id"))
+    tables: tuple[list[tuple[Any, ...]], ...] = ([], [], [])
+    for vid, item in items:
+        assert item.parsed is not None
+        for acc, rows in zip(tables, w.content_rows(vid, item.parsed), strict=True):
+            acc.extend(rows)
+    for table, columns, rows in zip((w.CELLS, w.CHECKS, w.SECTIONS), w.CONTENT_COLUMNS, tables, strict=True):
+        w.bulk_insert(conn, table, columns, rows)
+
+
+def _ensure_run(conn: Any, parse_run_id: int, settings: dict[str, Any], when: dt.datetime) -> int:
+    """The parse run's crawl_runs row, created by whichever writer needs it first (row lock)."""
+    existing = conn.execute(
+        select(PARSE_RUNS.c.run_id).where(PARSE_RUNS.c.id == parse_run_id).with_for_update()
+    ).scalar()
+    if existing is not None:
+        return int(existing)
+    result = conn.execute(
+        insert(w.RUNS).values(kind="reparse", started_at=when, settings=settings, stats=None, outcome="running")
+    )
+    run_id = int(result.inserted_primary_key[0])
+    conn.execute(update(PARSE_RUNS).where(PARSE_RUNS.c.id == parse_run_id).values(run_id=run_id))
+    return run_id
+
+
+def merge_counts(total: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
+    """Add one batch's counts to a run's: numbers add up, dicts add per key, lists are joined
+    (kept to 10 items: they are samples)."""
+    for key, value in delta.items():
+        if isinstance(value, bool) or key.startswith("_"):
+            continue
+        if isinstance(value, (int, float)):
+            total[key] = total.get(key, 0) + value
+        elif isinstance(value, dict):
+            into = dict(total.get(key) or {})
+            for k, v in value.items():
+                into[k] = into.get(k, 0) + v
+            total[key] = into
+        elif isinstance(value, list):
+            total[key] = (list(total.get(key) or []) + value)[:10]
+    return total
+
+
+def advance(last: int, done: list[list[int]], span: tuple[int, int]) -> tuple[int, list[list[int]]]:
+    """Join the committed id range (after, mark] to the others: returns the new ``last_report_id``
+    (every selected id up to it is done) and the committed ranges beyond it, sorted."""
+    ranges = sorted([*([int(a), int(b)] for a, b in done), [int(span[0]), int(span[1])]])
+    rest: list[list[int]] = []
+    for a, b in ranges:
+        if a <= last:
+            last = max(last, b)
+        else:
+            rest.append([a, b])
+    return last, [r for r in rest if r[1] > last]
 
 
 __all__ = [
     "PARSE_RUNS",
+    "BatchResult",
     "Candidate",
     "ParseRun",
     "ReparseStoreMixin",
     "ReparseWrite",
     "StoredCapture",
     "StoredReport",
+    "advance",
+    "merge_counts",
 ]

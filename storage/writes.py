@@ -374,8 +374,17 @@ def insert_version(
     chash: str,
     when: dt.datetime,
 ) -> int:
+    row = version_row(report_id=report_id, version_no=version_no, run_id=run_id, url=url, parsed=parsed, chash=chash,
+                      when=when)
+    return int(conn.execute(_VERSION_INSERT, row).inserted_primary_key[0])  # type: ignore[index]
+
+
+def version_row(
+    *, report_id: int, version_no: int, run_id: int | None, url: str, parsed: ParseResult, chash: str, when: dt.datetime
+) -> dict[str, Any]:
+    """The versions row of insert_version (the re-parse writer inserts a batch of them at once)."""
     md = parsed.metadata
-    row = {
+    return {
         "report_id": report_id,
         "version_no": version_no,
         "is_current": True,
@@ -397,7 +406,6 @@ def insert_version(
         "content_hash": chash,
         "superseded_at": None,
     }
-    return int(conn.execute(_VERSION_INSERT, row).inserted_primary_key[0])  # type: ignore[index]
 
 
 def link_captures(conn: Connection, version_id: int, links: Sequence[tuple[int, str, bool]]) -> None:
@@ -411,14 +419,10 @@ def link_captures(conn: Connection, version_id: int, links: Sequence[tuple[int, 
     )
 
 
-def insert_content(conn: Connection, version_id: int, parsed: ParseResult) -> None:
-    """Cells, checks (per instance + one report-level '*' row per check) and sections, bulk."""
-    bulk_insert(
-        conn,
-        CELLS,
-        ("version_id", "key", "value", "raw"),
-        _clean_rows([(version_id, k, _num(c.value), c.raw) for k, c in parsed.cells.items()], (1, 3)),
-    )
+def content_rows(version_id: int, parsed: ParseResult) -> tuple[list[tuple[Any, ...]], ...]:
+    """(cells, checks, sections) rows of one version, cleaned, in the column order of insert_content:
+    the re-parse writer gathers a whole batch of versions and inserts each table in one call."""
+    cells = _clean_rows([(version_id, k, _num(c.value), c.raw) for k, c in parsed.cells.items()], (1, 3))
     check_rows: list[tuple[Any, ...]] = []
     seen: set[tuple[str, str]] = set()
     for c in parsed.checks:
@@ -431,7 +435,19 @@ def insert_content(conn: Connection, version_id: int, parsed: ParseResult) -> No
         check_rows.append((version_id, c.check, instance, c.verdict, c.detail))
     for name, verdict in parsed.verdicts.items():
         check_rows.append((version_id, name, REPORT_LEVEL, verdict, None))
-    bulk_insert(conn, CHECKS, ("version_id", "check", "instance", "verdict", "detail"), _clean_rows(check_rows, (1, 2, 4)))
-    bulk_insert(
-        conn, SECTIONS, ("version_id", "key", "text"), _clean_rows([(version_id, k, t) for k, t in parsed.sections.items()], (1, 2))
-    )
+    sections = _clean_rows([(version_id, k, t) for k, t in parsed.sections.items()], (1, 2))
+    return cells, _clean_rows(check_rows, (1, 2, 4)), sections
+
+
+CONTENT_COLUMNS = (
+    ("version_id", "key", "value", "raw"),
+    ("version_id", "check", "instance", "verdict", "detail"),
+    ("version_id", "key", "text"),
+)
+
+
+def insert_content(conn: Connection, version_id: int, parsed: ParseResult) -> None:
+    """Cells, checks (per instance + one report-level '*' row per check) and sections, bulk."""
+    for table, columns, rows in zip((CELLS, CHECKS, SECTIONS), CONTENT_COLUMNS, content_rows(version_id, parsed),
+                                    strict=True):
+        bulk_insert(conn, table, columns, rows)
