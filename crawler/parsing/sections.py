@@ -32,7 +32,6 @@ _HEADING = re.compile(
     r"(?=$|\n|[\s\u3000]|[：:。]|(?<=情况)|(?<=事项)|(?<=措施)|(?<=附表)|(?<=概述))"
 )
 _PRE2019_RENAME = {"overall": "overview", "active_disclosure": "active"}
-_TABLE_LINE = re.compile(r"\|.*\|")
 _SENTENCE = re.compile(r"[。；;，,！？!?]")
 # Official table labels (templates.md §2-4): a short line made of one of these is a table cell
 # rendered as its own line (Word exports, one-cell-per-line layouts), never narrative.
@@ -87,7 +86,7 @@ def narrative(block: str) -> str:
         line = raw.strip()
         if not line:
             continue
-        if _TABLE_LINE.search(line) or line.count("|") >= 2 or line == "|":
+        if line.count("|") >= 2 or line == "|":  # a stripped line has no "\n": same as r"\|.*\|"
             continue
         if len(line) < 20 and not _SENTENCE.search(line) and not _SUBHEAD.match(line):
             continue  # a table cell on its own line ("信息内容", "0", "本年制发件数")
