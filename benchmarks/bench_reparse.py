@@ -8,8 +8,10 @@ What it does, per database:
 2. measures the pure parse rate (parse_document in this process) of a sample of those pages;
 3. re-parses one report year with 1 worker, two other years with 2 workers (every report gets a new
    version: the worst case), year 2024 with 2 workers (content unchanged: only the parser version is
-   confirmed, the common case of a parser bump), and with --full the six remaining years with 2
-   workers (disjoint selections of the same archive, so no run sees another's work); reports/s against parse rate x workers (goal: >= 0.8), and - since a shared, busy box
+   confirmed, the common case of a parser bump), on SQLite two more years with 2 workers that write
+   their own batches (PostgreSQL's way, for comparison with SQLite's single writer), and with --full
+   the remaining years with 2 workers (disjoint selections of the same archive, so no run sees
+   another's work); reports/s against parse rate x workers (goal: >= 0.8), and - since a shared, busy box
    makes wall-clock rates drift - the steady-state CPU seconds per report of the whole process tree
    (parent, forkserver, workers; read from /proc between progress updates) against CPU per pure parse;
 4. samples the RSS of the reparse process and its workers while it runs (at ~2k reports done and
@@ -84,7 +86,7 @@ class RssProbe(io.TextIOBase):
     """A fake terminal for the progress line: records (reports done, RSS) at every update."""
 
     def __init__(self) -> None:
-        self.samples: list[tuple[int, float, float, float]] = []
+        self.samples: list[tuple[int, float, float, float, float]] = []  # done, RSS, tree RSS, tree CPU, time
 
     def isatty(self) -> bool:
         return True
@@ -92,7 +94,7 @@ class RssProbe(io.TextIOBase):
     def write(self, s: str) -> int:
         m = re.search(r"reparse: ([\d,]+)/", s)
         if m:
-            self.samples.append((int(m[1].replace(",", "")), *tree_rss_mb()))
+            self.samples.append((int(m[1].replace(",", "")), *tree_rss_mb(), time.monotonic()))
         return len(s)
 
 
@@ -163,17 +165,22 @@ def bench_one(kind: str, url: str, n: int, full: bool) -> None:
     t1 = time.perf_counter()
     print(f"[{kind}] stored {n:,} reports in {t1 - t0:.0f} s ({n / (t1 - t0):.0f}/s)", flush=True)
     per_year = max(n // REPORTS_PER_YEAR_DIV, 1)
-    runs = [(1, [2015]), (2, [2016, 2017]), (2, [UNCHANGED_YEAR])]
+    # (workers, years, workers write their batches: None = the default, PostgreSQL only)
+    runs: list[tuple[int, list[int], bool | None]] = [(1, [2015], None), (2, [2016, 2017], None),
+                                                      (2, [UNCHANGED_YEAR], None)]
+    if kind == "sqlite":  # the alternative to SQLite's single writer, for comparison
+        runs.append((2, [2018, 2019], True))
     if full:
-        runs.append((2, list(range(2018, UNCHANGED_YEAR))))
-    for workers, years in runs:
+        runs.append((2, list(range(2020, UNCHANGED_YEAR)), None))
+    for workers, years, workers_write in runs:
         rate, parse_cpu = parse_rate(sample[:200])  # measured right before each run: the box's load drifts
         probe = RssProbe()
-        s = run_reparse(url, workers=workers, year=years, progress=probe)
+        s = run_reparse(url, workers=workers, year=years, progress=probe, workers_write=workers_write)
         done = s.counts["reparsed"]
         got = done / s.seconds
+        how = " (workers write)" if workers_write else ""
         print(
-            f"[{kind}] {workers} worker(s), years {years[0]}-{years[-1]} ({per_year * len(years):,} reports): "
+            f"[{kind}] {workers} worker(s){how}, years {years[0]}-{years[-1]} ({per_year * len(years):,} reports): "
             f"{done:,} re-parsed ({s.counts['changed']:,} changed, {s.counts['unchanged']:,} unchanged, "
             f"{s.counts['errors']} errors) in {s.seconds:.1f} s "
             f"= {got:.1f} reports/s; pure parse {rate:.1f} pages/s x {workers} = {rate * workers:.1f}; "
@@ -184,10 +191,13 @@ def bench_one(kind: str, url: str, n: int, full: bool) -> None:
         # after the workers' start-up, before the pool's shutdown (dead workers leave the /proc tree)
         steady = [x for x in marks if done * 0.1 <= x[0] < done]
         if len(steady) >= 2 and steady[-1][0] > steady[0][0]:
-            cpu = (steady[-1][3] - steady[0][3]) / (steady[-1][0] - steady[0][0])
+            n_steady = steady[-1][0] - steady[0][0]
+            cpu = (steady[-1][3] - steady[0][3]) / n_steady
+            wall = n_steady / max(steady[-1][4] - steady[0][4], 1e-9)
             print(
                 f"[{kind}]   steady-state CPU {1000 * cpu:.1f} ms/report (parent + forkserver + workers) vs pure "
-                f"parse {1000 * parse_cpu:.1f} ms/page: CPU ratio {parse_cpu / cpu:.2f}",
+                f"parse {1000 * parse_cpu:.1f} ms/page: CPU ratio {parse_cpu / cpu:.2f}; steady-state wall "
+                f"{wall:.1f} reports/s (no pool start-up/shutdown): ratio {wall / (rate * workers):.2f}",
                 flush=True,
             )
         if marks:

@@ -487,8 +487,10 @@ def run_reparse(
     diff_out: str | Path | None = None,
     progress: TextIO | None = None,
     start_method: str | None = None,
+    workers_write: bool | None = None,
 ) -> Summary:
-    """Re-parse the selected reports; see the module docstring. ``workers=0`` parses in-process."""
+    """Re-parse the selected reports; see the module docstring. ``workers=0`` parses in-process.
+    ``workers_write``: the workers write their own batches (default: on PostgreSQL only)."""
     from crawler.parsing.dispatch import PARSER_VERSION
     from storage.archive import Archive
 
@@ -529,11 +531,11 @@ def run_reparse(
         total_selected = archive.count_reparse_candidates(sql_filters)
         counts["selected"] = total_selected
         bar = Progress(total_selected, progress if progress is not None else sys.stderr)
-        bar.done = counts["skipped_current"] + counts["reparsed"] if resumed_from else 0
+        bar.done = counts["skipped_current"] + counts["reparsed"] if resumed_from is not None else 0
         outcome = "finished"
         try:
             _drive(archive, workers, start_method, _batches(archive, sql_filters, after, PARSER_VERSION,
-                   since_version, done), counts, parse_run_id, run_id, dry_run, writer, bar)
+                   since_version, done), counts, parse_run_id, run_id, dry_run, writer, bar, workers_write)
         except BaseException:
             bar.close()
             try:  # the counts stay those committed with the batches, matching last_report_id and _done
@@ -563,7 +565,8 @@ def _short(counts: dict[str, Any]) -> dict[str, Any]:
 
 
 def _drive(archive: Any, workers: int, start_method: str | None, batches: Iterator[Batch], counts: dict[str, Any],
-           parse_run_id: int, run_id: int | None, dry_run: bool, writer: Any, bar: Progress) -> None:
+           parse_run_id: int, run_id: int | None, dry_run: bool, writer: Any, bar: Progress,
+           workers_write: bool | None = None) -> None:
     """Feed the batches to the workers and take their results in order: the parent writes them
     (SQLite, dry run, in-process) or the workers already did (PostgreSQL). Either way the parent
     keeps the run's counts (the same sums the batches committed), the CSV and the progress line.
@@ -590,7 +593,9 @@ def _drive(archive: Any, workers: int, start_method: str | None, batches: Iterat
         for batch in batches:
             take(batch, [reparse_one(s, PARSER_VERSION) for s in archive.reparse_inputs(batch.ids)], None)
         return
-    workers_write = not dry_run and archive._engine.dialect.name == "postgresql"
+    if workers_write is None:  # SQLite has one writer anyway: the parent, in order, without lock waits
+        workers_write = archive._engine.dialect.name == "postgresql"
+    workers_write = workers_write and not dry_run
     method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":  # workers fork from a server that has the parser imported already

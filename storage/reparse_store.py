@@ -7,7 +7,13 @@ insert_content, content_hash, resolve_agency/report) are storage.writes' own, re
 
 Crash safety: :meth:`ReparseStoreMixin.apply_reparse_batch` writes a batch of WHOLE reports and the
 parse run's progress in ONE transaction, so a reparse killed at any moment leaves every report fully
-old or fully new, and the parse_runs row says where to continue.
+old or fully new, and the parse_runs row says where to continue. Several writers (PostgreSQL
+workers) may commit batches in any order: each adds its counts and its id range to the row, under a
+row lock taken by the transaction's last statement only.
+
+Speed: a batch costs a fixed number of statements, not a number per report (current versions in
+one SELECT, executemany updates, one multi-row INSERT ... RETURNING of the new versions, one bulk
+insert per content table).
 
 Memory: candidates are read by keyset pages (``reports.id > after``), inputs per small batch of
 report ids, so nothing grows with the archive.
@@ -46,7 +52,9 @@ from storage.records import PortalInfo
 
 class ParseRun(Base):
     """One `nianbao reparse` invocation (resumed runs keep their row): what was asked, how far it
-    got (``last_report_id``: every selected report with a smaller or equal id is done), the diff."""
+    got (``last_report_id``: every selected report with a smaller or equal id is done; batches
+    committed beyond it, out of order, are the id ranges (after, mark] of ``counts["_done"]``), the
+    diff (``counts``: the sum of every committed batch's)."""
 
     __tablename__ = "parse_runs"
 

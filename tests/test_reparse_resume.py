@@ -99,3 +99,25 @@ def test_out_of_order_commit_then_resume_is_exact(db_url: str) -> None:
         assert archive.stats()["cells"] == sum(len(s.old.cells) for s in stored) + sum(
             len(s.good.cells) for s in stored if s.kind != "same"
         )
+
+
+@pytest.mark.timeout(120)
+def test_workers_writing_on_sqlite_store_the_same(sqlite_url: str) -> None:
+    """Workers may write their own batches on SQLite too (the default there is the parent alone):
+    the busy lock serialises them, the result is the same as the single writer's."""
+    stored = populate(sqlite_url, 36, kinds=("drop3", "value", "same"))
+    summary = rp.run_reparse(sqlite_url, workers=2, workers_write=True, progress=io.StringIO())
+    c = summary.counts
+    changed = sum(s.kind != "same" for s in stored)
+    assert (c["reparsed"], c["changed"], c["unchanged"], c["errors"], c["conflicts"]) == (36, changed, 36 - changed, 0, 0)
+    with Archive.open(sqlite_url) as archive:
+        row = archive.parse_run_info(summary.parse_run_id)
+        assert row is not None and row["counts"] == c and row["last_report_id"] == max(s.report_id for s in stored)
+        for s in stored:
+            want = [(1, True, PARSER_VERSION)] if s.kind == "same" else [
+                (1, False, OLD_VERSION), (2, True, PARSER_VERSION)
+            ]
+            assert _versions(archive, s.report_id) == want
+        assert archive.stats()["cells"] == sum(len(s.old.cells) for s in stored) + sum(
+            len(s.good.cells) for s in stored if s.kind != "same"
+        )
