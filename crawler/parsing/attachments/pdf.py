@@ -78,6 +78,7 @@ def parse_pdf(payload: bytes, limits: ParseLimits) -> tuple[str, list[Grid], str
             texts: list[str] = []
             tables: list[_Table] = []
             loose: list[Grid] = []
+            carried: list[float] = []  # value columns an unruled table takes to the next page
             cells = 0
             note = ""
             for i, page in enumerate(pdf.pages):
@@ -94,8 +95,9 @@ def parse_pdf(payload: bytes, limits: ParseLimits) -> tuple[str, list[Grid], str
                 if page_tables:
                     tables.extend(page_tables)
                     cells += sum(len(t.boxes) for t in page_tables)
+                    carried = []
                 else:
-                    grid = _unruled_grid(page)
+                    grid, carried = _unruled_grid(page, carried)
                     if grid is not None:
                         loose.append(grid)
                         cells += grid.n_rows * grid.n_cols
@@ -304,6 +306,7 @@ def _grid(t: _Table) -> Grid:
 
 # ------------------------------------------------------------------------------ unruled tables
 
+_PAGE_NUMBER = re.compile(r"^[\-—－–\s]*(?:第?\d+页?(?:/\d+|共\d+页)?)?[\-—－–\s]*$")
 _VALUE_TOKENS = frozenset({"-", "—", "－", "/", "／", "无", "—-", "--"})
 _ROW_START = re.compile(
     r"^(?:第[一二三四五六七八九十百]+条|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])"
@@ -339,8 +342,35 @@ def _line_segments(words: list[dict], gap: float = 4.0) -> list[_Seg]:
     return segs
 
 
-def _unruled_grid(page: object) -> Grid | None:
+def _under_header(lines: list[list[dict]], segs: list[list[_Seg]], i: int) -> bool:
+    """A line of one or two numbers right under a many-celled header line, each centred under a cell.
+
+    表四 often has a single non-blank value in its row; alone such a line looks like a page number,
+    but a page number is not centred under a table header a line or two above it.
+    """
+    line = segs[i]
+    if not line or len(line) > 2 or not all(_NUMBER.match(s.text) for s in line):
+        return False
+    top = lines[i][0]["top"]
+    if i == 0 or top - lines[i - 1][0]["top"] > 25:  # a page number stands apart from what is above
+        return False
+    centres = [
+        s.centre
+        for j in range(max(0, i - 4), i)
+        if len(segs[j]) >= 4 and top - lines[j][0]["top"] < 60
+        for s in segs[j]
+    ]
+    return bool(centres) and all(any(abs(s.centre - c) < 2 for c in centres) for s in line)
+
+
+def _unruled_grid(page: object, carried: list[float] | None = None) -> tuple[Grid | None, list[float]]:
     """A table without rules, rebuilt from word positions as a text-layout grid.
+
+    Returns the grid (None if the page has no number-bearing table lines) and the value-column
+    centres to carry to the next page: those of the last run when the table reaches the foot of the
+    page, else []. ``carried`` (the previous page's) gives the columns of a headerless continuation,
+    whose own values need not touch every column, and lets its first rows (label-only rows before
+    its first number, e.g. "8.属于行政查询事项" with all cells blank) into the grid.
 
     Lines are words with (nearly) the same top. A *data* line is label text followed by values only;
     the left edge of its first value separates the label area from the value area. Then:
@@ -355,7 +385,7 @@ def _unruled_grid(page: object) -> Grid | None:
     """
     words = page.extract_words(keep_blank_chars=False, use_text_flow=False, x_tolerance=1.5)  # type: ignore[attr-defined]
     if not words:
-        return None
+        return None, []
     lines: list[list[dict]] = []
     for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
         if lines and abs(lines[-1][0]["top"] - w["top"]) < 3:
@@ -380,26 +410,70 @@ def _unruled_grid(page: object) -> Grid | None:
             return None
         return k
 
-    data = [i for i, line in enumerate(segs) if first_value(line) is not None]
-    if not data or (len(data) == 1 and len(segs[data[0]]) - (first_value(segs[data[0]]) or 0) < 5):
-        return None  # one short number line is prose; one long one (表四's 15 numbers) is a table
+    fv = [first_value(line) for line in segs]
+    for i in range(len(segs)):
+        if fv[i] is None and _under_header(lines, segs, i):
+            fv[i] = 0  # 表四's row with only one or two numbers, each under its column's header
+    data = [i for i, k in enumerate(fv) if k is not None]
+    if data and (
+        len(data) == 1
+        and len(segs[data[0]]) - (fv[data[0]] or 0) < 5
+        and first_value(segs[data[0]]) is not None
+    ):
+        data = []  # one short number line is prose; one long one (表四's 15 numbers) is a table
+    blank_t4 = _blank_t4(lines, segs, fv, data[-1] if data else -1)
+    if not data:
+        if blank_t4 is None:
+            return None, []
+        return _blank_t4_grid(segs, blank_t4), []
     start = data[0]
     for i in range(data[0] - 1, max(-1, data[0] - 12), -1):
         joined = "".join(s.text for s in segs[i])
         if any(m in joined for m in ("第二十条", "申请人情况", "勾稽关系", "行政复议", "信息内容")):
             start = i
+    if carried and start == data[0]:
+        # a continuation: its leading label-only rows sit in the label columns of its data rows
+        first = segs[data[0]]
+        value_x = first[fv[data[0]] or 0].x0 - 3
+        label_cols = [s.x0 for d in data for s in segs[d][: fv[d]]]
+        top = start
+        while top > 0 and all(
+            s.x1 < value_x and any(abs(s.x0 - x) < 4 for x in label_cols) for s in segs[top - 1]
+        ):
+            top -= 1
+        # from the first numbered label on (a running page header is no row)
+        start = next((j for j in range(top, start) if _ROW_START.match(segs[j][0].text)), start)
     end = data[-1]
+    # the table runs to the foot of the page (only label-only rows and a page number after its last
+    # number): it goes on on the next page, and those rows (blank values) are rows of it
+    last = segs[end]
+    last_value_x = last[fv[end] or 0].x0 - 3
+    last_labels = [s.x0 for d in data[-8:] for s in segs[d][: fv[d]]]
+    tail = [line for line in segs[end + 1 :] if not _PAGE_NUMBER.match("".join(s.text for s in line))]
+    continues = (fv[end] or 0) > 0 and all(
+        all(s.x1 < last_value_x and any(abs(s.x0 - x) < 4 for x in last_labels) for s in line)
+        for line in tail
+    )
+    if tail and not _ROW_START.match(tail[0][0].text):
+        continues = False  # a sign-off or a note under the table, not its next row
+    if continues:
+        end += len(tail)
+    elif blank_t4 is not None:
+        end = blank_t4[1]  # 表四's header lines, its blank row added below
 
     # runs of data lines and their value columns
     def boundary_after(i: int) -> float:
         nxt = next((d for d in data if d >= i), data[-1])
-        k = first_value(segs[nxt]) or 0
+        if blank_t4 is not None and i >= blank_t4[0]:
+            return 0.0  # every line of 表四's header block is header
+        k = fv[nxt] or 0
         return segs[nxt][k].x0 - 3
 
     rows: list[list[str]] = []
     label_x: list[list[float]] = []  # per row: the x0 of each label cell
     run: list[int] = []  # indices into rows of the current run's data rows
     run_values: list[list[_Seg]] = []
+    last_centres: list[float] = []  # value columns of the latest run
 
     def close_run() -> None:
         if not run:
@@ -414,6 +488,8 @@ def _unruled_grid(page: object) -> Grid | None:
 
         extra: list[float] = []
         hs = sorted(h for h in headers if h < run[0])
+        if not hs and carried:  # a headerless continuation: the columns of the page before
+            extra.extend(c for c in carried if all(abs(f - c) > 6 for f in found))
         leaf = [c for c in header_cells.get(hs[-1], []) if not_label(c)] if hs else []
         above = header_cells.get(hs[-2], []) if len(hs) > 1 and hs[-2] == hs[-1] - 1 else []
         for x0, x1 in leaf + [
@@ -422,6 +498,7 @@ def _unruled_grid(page: object) -> Grid | None:
             if all(abs(f - (x0 + x1) / 2) > 6 for f in found):
                 extra.append((x0 + x1) / 2)
         centres = _cluster(found + extra, 6.0)
+        last_centres[:] = centres
         for r, vals in zip(run, run_values, strict=True):
             slots = [""] * len(centres)
             for s in vals:
@@ -438,7 +515,7 @@ def _unruled_grid(page: object) -> Grid | None:
     header_cells: dict[int, list[tuple[float, float]]] = {}  # header row -> its cells' x extents
     for i in range(start, end + 1):
         line = segs[i]
-        k = first_value(line)
+        k = fv[i]
         if k is not None:
             rows.append([s.text for s in line[:k]])
             label_x.append([s.x0 for s in line[:k]])
@@ -452,7 +529,11 @@ def _unruled_grid(page: object) -> Grid | None:
             if r >= len(label_x) - 30 and r not in headers
             for x in xs
         }
-        stray = len(line) > 1 and any(all(abs(s.x0 - x) >= 4 for x in known_x) for s in line[1:])
+        # a cell at an x no label row used: a header line, unless it starts a numbered label
+        # ("（三）不予公开 | 1.属于国家秘密": the first sub-row of a group, its values all blank)
+        stray = len(line) > 1 and any(
+            all(abs(s.x0 - x) >= 4 for x in known_x) and not _ROW_START.match(s.text) for s in line[1:]
+        )
         if stray or any(s.centre >= limit for s in line):  # header line
             close_run()
             prev_centres = [x for x in header_centres] if rows and header_prev == len(rows) - 1 else []
@@ -473,6 +554,11 @@ def _unruled_grid(page: object) -> Grid | None:
         if _ROW_START.match(line[0].text) or not rows:
             rows.append([s.text for s in line])
             label_x.append([s.x0 for s in line])
+            if run or (carried and not headers):
+                # a numbered row inside a table (or atop its continuation) with every value blank:
+                # it gets the run's blank slots, so the mapper sees a row, not a stray label
+                run.append(len(rows) - 1)
+                run_values.append([])
             continue
         height = max(w["bottom"] - w["top"] for w in lines[i])
         if run and lines[i][0]["top"] - lines[i - 1][0]["top"] > 1.7 * height:
@@ -489,4 +575,59 @@ def _unruled_grid(page: object) -> Grid | None:
                     rows[r][hit] += s.text
                     break
     close_run()
+    if blank_t4 is not None and not continues:
+        # 表四's value row with every cell blank: invisible, but its header says there are 15
+        rows.append([])
+        label_x.append([])
+        run.append(len(rows) - 1)
+        run_values.append([])
+        close_run()
+    return Grid.from_rows(rows, layout="text"), (list(last_centres) if continues else [])
+
+
+def _blank_t4(
+    lines: list[list[dict]], segs: list[list[_Seg]], fv: list[int | None], after: int
+) -> tuple[int, int] | None:
+    """(first, last) line of a 表四 header block after line ``after`` that no value row follows.
+
+    表四 has one value row and no row labels: with every value blank, nothing of it shows but the
+    header and a gap. The block starts at the line naming both 行政复议 and 行政诉讼, goes on while
+    lines follow at row pitch, and must end in a gap (or the page foot), not at a number line.
+    """
+    first = next(
+        (
+            j
+            for j in range(after + 1, min(len(segs), after + 4) if after >= 0 else len(segs))
+            if len(segs[j]) >= 2 and "行政复议" in (t := "".join(s.text for s in segs[j])) and "行政诉讼" in t
+        ),
+        None,
+    )
+    if first is None:
+        return None
+    last = first
+    while last + 1 < len(segs) and lines[last + 1][0]["top"] - lines[last][0]["top"] < 20:
+        if fv[last + 1] is not None:
+            return None
+        last += 1
+    return (first, last) if last - first >= 1 else None
+
+
+def _blank_t4_grid(segs: list[list[_Seg]], block: tuple[int, int]) -> Grid:
+    """A page whose only table is 表四 with a blank value row."""
+    first, last = block
+    head = [[s for s in line] for line in segs[first : last + 1]]
+    leaf = head[-1]
+    # wrapped second lines of centred cells ("结果维" / "持") add nothing to the columns
+    if len(head) > 1 and all(any(abs(s.centre - p.centre) < 3 for p in head[-2]) for s in leaf):
+        leaf = head[-2]
+    above = [
+        s
+        for line in head
+        if line is not leaf
+        for s in line
+        if all(s.x1 <= p.x0 or s.x0 >= p.x1 for p in leaf) and len(line) > 2
+    ]
+    centres = _cluster([s.centre for s in leaf + above], 6.0)
+    rows = [[s.text for s in line] for line in head]
+    rows.append([""] * len(centres))
     return Grid.from_rows(rows, layout="text")
