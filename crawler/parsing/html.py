@@ -92,6 +92,11 @@ def _clean_tree(root: etree._Element) -> None:
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _MARK_IN, _MARK_OUT = "\ue000", "\ue001"  # private-use chars: lxml refuses control characters
 _MARK_ATTR = "data-nianbao-mark"
+# Word pages put a style on every cell: one regex over all style values (joined by NUL, which
+# \s never matches) decides whether any element can be hidden before elements are visited.
+_STYLED = etree.XPath(".//*[@style or @hidden]")
+_STYLES = etree.XPath(".//@style", smart_strings=False)
+_ANY_HIDDEN_ATTR = etree.XPath("boolean(.//*[@hidden])")
 
 
 def _drop_keep_tail(node: etree._Element) -> None:
@@ -124,9 +129,10 @@ def element_lines(el: etree._Element, mark: etree._Element | None = None) -> lis
     finally:
         if mark is not None:
             del mark.attrib[_MARK_ATTR]
-    for node in work.xpath(".//*[@style or @hidden]"):
-        if node.get("hidden") is not None or _HIDDEN_STYLE.search(node.get("style") or ""):
-            _drop_keep_tail(node)
+    if _ANY_HIDDEN_ATTR(work) or _HIDDEN_STYLE.search("\x00".join(_STYLES(work))):
+        for node in _STYLED(work):
+            if node.get("hidden") is not None or _HIDDEN_STYLE.search(node.get("style") or ""):
+                _drop_keep_tail(node)
     for node in work.iter(*_BLOCK_TAGS):
         node.text = "\n" + node.text if node.text else "\n"
         node.tail = "\n" + node.tail if node.tail else "\n"
