@@ -62,11 +62,27 @@ class HostPageCapMiddleware:
 
 
 class ConditionalRequestMiddleware:
-    """Add If-None-Match / If-Modified-Since for URLs the archive already holds; stamp fetch times."""
+    """Add If-None-Match / If-Modified-Since for URLs the archive already holds; stamp fetch times.
+
+    The archive's validators are loaded once per host (``scheme://host:port/``), the first time the
+    crawl asks for a URL there, instead of one query per request: a run requests each URL once, so
+    the per-host map answers every later question for that host. (Captures written during the run
+    are not in it; they only matter for a URL reached twice, e.g. via a redirect, which is then
+    fetched in full instead of conditionally.)
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.enabled = crawler.settings.getbool("NIANBAO_CONDITIONAL", True)
+        self.by_host: dict[str, dict[str, Any]] = {}
+
+    def _validators(self, archive: Any, url: str) -> Any:
+        parts = urlsplit(url)
+        prefix = f"{parts.scheme}://{parts.netloc}/"
+        known = self.by_host.get(prefix)
+        if known is None:
+            known = self.by_host[prefix] = archive.validators_under(prefix)
+        return known.get(url)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ConditionalRequestMiddleware:
@@ -90,9 +106,9 @@ class ConditionalRequestMiddleware:
         if archive is None:
             return None
         try:
-            v = archive.validators_for(request.url)
+            v = self._validators(archive, request.url)
         except Exception:  # the archive being unreadable must not stop the crawl; fetch in full
-            log.exception("validators_for(%s) failed", request.url)
+            log.exception("validators for %s failed", request.url)
             return None
         if v is None or not (v.etag or v.last_modified):
             return None

@@ -39,6 +39,7 @@ COOKIES_ENABLED = True
 DEPTH_LIMIT = 0  # the spider keeps its own navigation depth (pager hops do not count)
 REFERER_ENABLED = True
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's control server: a listening port an unattended crawl does not need
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 # Breadth-first keeps the scheduler queue (and memory) small on portals with deep list chains.

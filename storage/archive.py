@@ -204,6 +204,25 @@ class Archive(ReparseStoreMixin):
             last_modified=row.last_modified,
         )
 
+    def validators_under(self, prefix: str) -> dict[str, Validators]:
+        """``validators_for`` of every archived URL starting with ``prefix`` (e.g. one portal's
+        ``http://host:port/``), in one query: the crawler loads a host once instead of asking per request."""
+        from storage.reads import validators_under
+
+        with self._read() as conn:
+            rows = validators_under(conn, prefix)
+        return {
+            url: Validators(capture_id=cid, sha256=sha, status=status, etag=etag, last_modified=lm)
+            for url, (cid, sha, status, etag, lm) in rows.items()
+        }
+
+    def current_report_urls(self) -> set[str]:
+        """URLs of the current report versions (cheap; no cells)."""
+        from storage.reads import current_report_urls
+
+        with self._read() as conn:
+            return current_report_urls(conn)
+
     def read_blob(self, sha256: str) -> bytes:
         """The payload bytes, decompressed. KeyError if unknown."""
         from storage.blobs import decompress

@@ -188,3 +188,32 @@ def integrity_queries() -> list[tuple[str, Any]]:
         ),
         ("report(s) without exactly one current version", _count_where(REPORTS, current != 1)),
     ]
+
+
+def current_report_urls(conn: Connection) -> set[str]:
+    """URLs of current report versions: one narrow scan of report_versions, no cells, no joins
+    (what the crawler needs at start, where a full export would grow with the archive)."""
+    return {u for (u,) in conn.execute(select(VERSIONS.c.url).where(VERSIONS.c.is_current)) if u}
+
+
+def validators_under(conn: Connection, prefix: str) -> dict[str, tuple[int, str, int, str | None, str | None]]:
+    """url -> (capture id, sha256, status, etag, last_modified) of the newest 2xx capture, for every
+    requested or final URL starting with ``prefix`` (one portal host): the same answer per URL as a
+    ``validators_for`` query, fetched in one pass. substr() rather than LIKE: no escaping, no collation."""
+    c = CAPTURES.c
+    n = len(prefix)
+    rows = conn.execute(
+        select(c.id, c.url, c.final_url, c.sha256, c.status, c.etag, c.last_modified)
+        .where(
+            or_(func.substr(c.url, 1, n) == prefix, func.substr(c.final_url, 1, n) == prefix),
+            c.status >= 200, c.status < 300,
+        )
+        .order_by(c.fetched_at, c.id)  # oldest first: the newest capture of a URL is written last
+    )
+    out: dict[str, tuple[int, str, int, str | None, str | None]] = {}
+    for r in rows:
+        value = (int(r.id), r.sha256, int(r.status), r.etag, r.last_modified)
+        for u in (r.url, r.final_url):
+            if u.startswith(prefix):
+                out[u] = value
+    return out

@@ -199,7 +199,7 @@ class PortalSpider(scrapy.Spider):
         if archive is None or not self.crawler.settings.getbool("NIANBAO_CONDITIONAL", True):
             return
         try:
-            self.known_reports = {r["url"] for r in archive.export_records() if r.get("url")}
+            self.known_reports = archive.current_report_urls()
         except Exception:  # an unreadable archive only costs re-parsing
             log.exception("could not list archived reports")
 
