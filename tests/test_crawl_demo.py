@@ -10,9 +10,11 @@ from storage.archive import Archive
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 
-def test_demo_tiny(tmp_path):
+def test_demo_small_world(tmp_path):
+    # 6 reports: one per CMS family (the first six portals always exist); the simulator and kill
+    # tests cover breadth, this one the command's own job (serve, crawl in a child, summarise)
     db = str(tmp_path / "demo.db")
-    r = run_nianbao("demo", "--db", db, "--size", "tiny", "--seed", "3", timeout=170)
+    r = run_nianbao("demo", "--db", db, "--size", "6", "--seed", "3", timeout=170)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "reports archived" in r.stdout and "reports by year and template" in r.stdout
     assert "nianbao export" in r.stdout and "nianbao serve" in r.stdout
