@@ -58,6 +58,10 @@ _LABEL_RE = re.compile(
     r"(?<![\u4e00-\u9fff])(" + "|".join(_label_pattern(lab) for lab in _ALL_LABELS) + r")" + _SP + r"(?:[:：]|\||(?=[ \t\u3000\xa0]))",
 )
 _LINE_START = re.compile(r"^[\s\-•·*|]*")
+# Necessary conditions for a _LABEL_RE match, checked in C: a label's first character, and one of
+# the characters that must follow a label (colon, cell separator, spacing).
+_LABEL_FIRST = frozenset(lab[0] for lab in _ALL_LABELS)
+_LABEL_END = re.compile(r"[:：|\t\u3000\xa0 ]")
 
 # 索引号 (portals.md §3; 7 leading chars allowed: "0142768-8/2022-00185" is a real one), searched inside a value.
 _INDEX_NO = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{7,18}(?:-[0-9A-Z]{1,2})?(?:-\d{1,2})?/\d{4}(?:\d{2})?-\d{3,7}(?!\d)")
@@ -123,6 +127,8 @@ def scan_labels(lines: Iterable[str], max_lines: int = 800) -> dict[str, str]:
         line = raw.strip()
         if not line or len(line) > 600:
             continue
+        if _LABEL_FIRST.isdisjoint(line) or not _LABEL_END.search(line):
+            continue  # cannot match _LABEL_RE (most lines: narrative, table rows); skip the big alternation
         matches = list(_LABEL_RE.finditer(line))
         if not matches:
             continue
