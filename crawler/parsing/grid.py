@@ -202,6 +202,9 @@ def grids_from_html(root: object, *, max_nesting: int = 40, max_cells: int = 200
     return grids
 
 
+_CELL_TAGS = frozenset(("td", "th", "TD", "TH"))
+
+
 def _grid_from_table(table: object, budget: int) -> tuple[Grid, int]:
     trs = _own_rows(table)
     n_rows = len(trs)
@@ -213,9 +216,10 @@ def _grid_from_table(table: object, budget: int) -> tuple[Grid, int]:
         line = slots[r]
         left = n_rows - r
         for td in tr:  # type: ignore[attr-defined]
-            if td.tag not in ("td", "th", "TD", "TH"):
+            if td.tag not in _CELL_TAGS:
                 continue
-            while c < len(line) and line[c] is not None:
+            n = len(line)  # line only grows below, after this scan
+            while c < n and line[c] is not None:
                 c += 1
             attr = td.get("rowspan")
             rs = 1 if attr is None else min(_span(attr, left), left)
