@@ -70,11 +70,6 @@ _BLOCK_TAGS = frozenset(
     ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "blockquote", "pre")
 )
 _INLINE_WS = re.compile(r"[ \t\r\f\v\xa0\u3000\u2002\u2003\u200b]+")
-# <br> weigh 2 so that a single one already means "line break"; one block element alone does not
-_BREAKS = etree.XPath(
-    "count(.//br) * 2 + count(.//p | .//div | .//li | .//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6 | .//tr"
-    " | .//section | .//blockquote | .//pre)"
-)
 _STRING = etree.XPath("string()")  # text content for lxml.html and plain lxml.etree trees alike
 _CAPTION_TAGS = frozenset(
     ("p", "h1", "h2", "h3", "h4", "h5", "h6", "div", "span", "strong", "b", "font", "caption")
@@ -94,6 +89,24 @@ def _span(value: str | None, cap: int) -> int:
     return min(n, cap)
 
 
+def _breaks(el: object) -> int:
+    """Line-break weight of a cell's descendants: <br> weigh 2 (a single one already means "line
+    break"), each block element 1 (one block wrapper alone does not). Counted only as far as the
+    caller needs (> 1); walking a cell's few elements is cheaper than an XPath count union."""
+    n = 0
+    for node in el.iterdescendants():  # type: ignore[attr-defined]
+        tag = node.tag
+        if tag == "br":
+            n += 2
+        elif tag in _BLOCK_TAGS:
+            n += 1
+        else:
+            continue
+        if n > 1:
+            break
+    return n
+
+
 def cell_text(el: object) -> str:
     """Visible text of a cell: <br>/<p>/<div> become line breaks, &nbsp; a space, runs of spaces one.
 
@@ -104,7 +117,7 @@ def cell_text(el: object) -> str:
         if text.isalnum():  # "12", "合计": no whitespace at all, nothing to normalise
             return text
         return _INLINE_WS.sub(" ", text.replace("\n", " ")).strip()
-    if _BREAKS(el) <= 1:  # no <br>, at most one block wrapper (Word: <p><span>..</span></p>)
+    if _breaks(el) <= 1:  # no <br>, at most one block wrapper (Word: <p><span>..</span></p>)
         return _INLINE_WS.sub(" ", _STRING(el).replace("\n", " ")).strip()
     else:
         parts: list[str] = []
