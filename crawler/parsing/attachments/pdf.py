@@ -477,14 +477,21 @@ def _unruled_grid(page: object, carried: list[float] | None = None) -> tuple[Gri
     # number): it goes on on the next page, and those rows (blank values) are rows of it
     last = segs[end]
     last_value_x = last[fv[end] or 0].x0 - 3
-    last_labels = [s.x0 for d in data[-8:] for s in segs[d][: fv[d]]]
     tail = [line for line in segs[end + 1 :] if not _PAGE_NUMBER.match("".join(s.text for s in line))]
+    last_labels = [s.x0 for d in data for s in segs[d][: fv[d]]]
+    last_labels += [s.x0 for line in tail if _ROW_START.match(line[0].text) for s in line]
     continues = (fv[end] or 0) > 0 and all(
         all(s.x1 < last_value_x and any(abs(s.x0 - x) < 4 for x in last_labels) for s in line)
         for line in tail
     )
     if tail and not _ROW_START.match(tail[0][0].text):
-        continues = False  # a sign-off or a note under the table, not its next row
+        # the wrapped rest of the last row's label ("（四）无法" / "提供") goes on the table;
+        # anything else there (a sign-off, a note under the table) ends it
+        height = max(w["bottom"] - w["top"] for w in lines[end])
+        wrapped = lines[end + 1][0]["top"] - lines[end][0]["top"] <= 1.7 * height and all(
+            any(abs(s.x0 - x.x0) < 4 for x in last[: fv[end]]) for s in tail[0]
+        )
+        continues = continues and wrapped and tail[0] is segs[end + 1]
     if continues:
         end += len(tail)
     elif blank_t4 is not None:
@@ -583,7 +590,7 @@ def _unruled_grid(page: object, carried: list[float] | None = None) -> tuple[Gri
         if _ROW_START.match(line[0].text) or not rows:
             rows.append([s.text for s in line])
             label_x.append([s.x0 for s in line])
-            if run or (carried and not headers):
+            if run or (carried and not headers) or len(rows) - 2 in headers:
                 # a numbered row inside a table (or atop its continuation) with every value blank:
                 # it gets the run's blank slots, so the mapper sees a row, not a stray label
                 run.append(len(rows) - 1)
