@@ -20,6 +20,7 @@ import random
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from crawler.parsing.schema import T3_COLUMNS
 from simulator.spec import ReportSpec
 
 # every variant render_report_html understands
@@ -53,15 +54,7 @@ PRE2019_SECTION_TITLES: tuple[tuple[str, str], ...] = (
     ("other", "七、其他需要报告的事项"),
 )
 
-T3_COLS = (
-    "natural_person",
-    "commercial",
-    "research",
-    "social_welfare",
-    "legal_service",
-    "other_org",
-    "total",
-)
+T3_COLS = T3_COLUMNS
 T4_GROUPS = ("review", "lit_direct", "lit_after")
 T4_OUTCOMES = (
     ("maintain", "结果维持"),
@@ -134,11 +127,11 @@ _T2_V2021 = (
     ),
 )
 
-_T3_TOP = (
+T3_TOP = (
     ("new_received", "一、本年新收政府信息公开申请数量"),
     ("carried_over", "二、上年结转政府信息公开申请数量"),
 )
-_T3_RESULTS: tuple[tuple[str | None, tuple[tuple[str, str], ...]], ...] = (
+T3_RESULT_GROUPS: tuple[tuple[str | None, tuple[tuple[str, str], ...]], ...] = (
     (
         None,
         (
@@ -178,12 +171,12 @@ _T3_RESULTS: tuple[tuple[str | None, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
 )
-_T3_OTHER_V2021 = (
+T3_OTHER_V2021 = (
     ("other_no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
     ("other_fee_unpaid", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
     ("other_other", "3.其他"),
 )
-_CORNER = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+T3_CORNER_TEXT = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 
 # label variants of templates.md (variant_labels): official label -> alternatives seen on real pages
 _LABEL_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -419,7 +412,7 @@ class _Renderer:
 
         lay: Layout = [
             [
-                _TCell(_CORNER, rowspan=3, colspan=3, header=True),
+                _TCell(T3_CORNER_TEXT, rowspan=3, colspan=3, header=True),
                 _TCell("申请人情况", colspan=7, header=True),
             ],
             [
@@ -432,10 +425,10 @@ class _Renderer:
                 for h in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
             ],
         ]
-        for row, label in _T3_TOP:
+        for row, label in T3_TOP:
             lay.append([_TCell(self._label(label), colspan=3), *values(row)])
         body: Layout = []
-        for group, rows in _T3_RESULTS:
+        for group, rows in T3_RESULT_GROUPS:
             if group is None:
                 for row, label in rows:
                     body.append([_TCell(self._label(label), colspan=2), *values(row)])
@@ -447,7 +440,7 @@ class _Renderer:
             if extra_subtotals:
                 body.append([_TCell("小计"), *self._subtotal([r for r, _ in rows])])
         if v2021:
-            for i, (row, label) in enumerate(_T3_OTHER_V2021):
+            for i, (row, label) in enumerate(T3_OTHER_V2021):
                 lead = [_TCell(self._label("（六）其他处理"), rowspan=3)] if i == 0 else []
                 body.append([*lead, _TCell(self._label(label)), *values(row)])
         else:

@@ -19,6 +19,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from crawler.parsing.schema import T3_COLUMNS
+from simulator.render import T3_CORNER_TEXT, T3_OTHER_V2021, T3_RESULT_GROUPS, T3_TOP
 from simulator.spec import ReportSpec
 
 FIXED_DATETIME = (2024, 1, 1, 0, 0, 0)
@@ -35,64 +37,18 @@ SECTION_TITLES: dict[str, str] = {
 # which table follows which section title
 _TABLE_AFTER = {"active_disclosure": "t2", "requests": "t3", "review_litigation": "t4"}
 
-T3_CORNER = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-_T3_COLS = (
-    "natural_person",
-    "commercial",
-    "research",
-    "social_welfare",
-    "legal_service",
-    "other_org",
-    "total",
-)
-_T3_TOP = [
-    ("new_received", "一、本年新收政府信息公开申请数量"),
-    ("carried_over", "二、上年结转政府信息公开申请数量"),
-]
+# The official 表三 layout is written once, in simulator.render; the file renderers reshape it into
+# (group label, [(row key, sub-label)]) where an ungrouped row is its own group with an empty sub-label.
+T3_CORNER = T3_CORNER_TEXT
+_T3_COLS = T3_COLUMNS
+_T3_TOP = list(T3_TOP)
 _T3_GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
-    ("（一）予以公开", [("granted", "")]),
-    ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", [("partial", "")]),
-    (
-        "（三）不予公开",
-        [
-            ("deny_state_secret", "1.属于国家秘密"),
-            ("deny_law", "2.其他法律行政法规禁止公开"),
-            ("deny_3s1w", "3.危及“三安全一稳定”"),
-            ("deny_third_party", "4.保护第三方合法权益"),
-            ("deny_internal", "5.属于三类内部事务信息"),
-            ("deny_process", "6.属于四类过程性信息"),
-            ("deny_case_file", "7.属于行政执法案卷"),
-            ("deny_query", "8.属于行政查询事项"),
-        ],
-    ),
-    (
-        "（四）无法提供",
-        [
-            ("unable_not_held", "1.本机关不掌握相关政府信息"),
-            ("unable_need_make", "2.没有现成信息需要另行制作"),
-            ("unable_unclear", "3.补正后申请内容仍不明确"),
-        ],
-    ),
-    (
-        "（五）不予处理",
-        [
-            ("np_petition", "1.信访举报投诉类申请"),
-            ("np_repeat", "2.重复申请"),
-            ("np_publication", "3.要求提供公开出版物"),
-            ("np_massive", "4.无正当理由大量反复申请"),
-            ("np_confirm", "5.要求行政机关确认或重新出具已获取信息"),
-        ],
-    ),
+    entry
+    for group, rows in T3_RESULT_GROUPS
+    for entry in ([(label, [(key, "")]) for key, label in rows] if group is None else [(group, list(rows))])
 ]
 _T3_OTHER_V2019 = ("（六）其他处理", [("other_handling", "")])
-_T3_OTHER_V2021 = (
-    "（六）其他处理",
-    [
-        ("other_no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
-        ("other_fee_unpaid", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
-        ("other_other", "3.其他"),
-    ],
-)
+_T3_OTHER_V2021 = ("（六）其他处理", list(T3_OTHER_V2021))
 _T3_TOTAL = ("（七）总计", [("result_total", "")])
 
 _T4_COLS = (
