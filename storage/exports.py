@@ -22,6 +22,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -375,7 +376,7 @@ def targets(out: str | None, fmt: str) -> Targets:
     if out is None:
         return Targets(None, None)
     path = Path(out)
-    if path.is_dir():
+    if path.is_dir() or out.endswith(("/", os.sep)):  # "out/" names a directory, existing or not
         return Targets(path / main_name, path / wide_name if wide_name else None)
     wide = path.with_name(f"{path.stem}_wide{path.suffix}") if wide_name else None
     return Targets(path, wide)
@@ -424,7 +425,10 @@ def export(archive: Archive, fmt: str, tg: Targets, filters: dict[str, Any], out
 
 def run_export_command(args: argparse.Namespace) -> int:
     fmt = args.format
-    tg = targets(getattr(args, "out", None), fmt)
+    out = getattr(args, "out", None)
+    if out and out.endswith(("/", os.sep)):
+        Path(out).mkdir(parents=True, exist_ok=True)
+    tg = targets(out, fmt)
     if fmt == "parquet" and tg.main is None:
         print("nianbao export: --format parquet needs --out FILE or DIRECTORY", file=sys.stderr)
         return 2
