@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db(p)
     p.add_argument("--format", choices=["jsonl", "csv", "parquet"], required=True)
-    p.add_argument("--out", metavar="PATH", help="output file or directory (default: stdout for jsonl)")
+    p.add_argument("--out", metavar="PATH", help="output file, or directory (an existing one, or any path ending in /); "
+                   "default: stdout (jsonl; csv writes only the long table there)")
     p.add_argument("--year", type=int, action="append", default=[], help="report year (repeatable)")
     p.add_argument("--region", action="append", default=[], help="division-code prefix or province/city/county name")
     p.add_argument("--agency", action="append", default=[], help="agency name substring")
@@ -113,8 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve a read-only web UI over a SQLite archive (use `nianbao snapshot` for PostgreSQL).",
     )
     p.add_argument("--db", metavar="PATH", default=None, help="SQLite archive file (default: ./nianbao.db)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8001)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8001, help="port to listen on (default: 8001)")
 
     p = sub.add_parser("coverage", help="which agencies have reports for which years, per county")
     _add_db(p)
