@@ -398,3 +398,28 @@ def test_report_in_an_attachment() -> None:
     assert "1 attachment(s)" in result.message
     assert result.attachments[0].url == "http://www.example.gov.cn/zfxxgk/nb/202301/P020230120123.pdf"
     assert (result.metadata.agency, result.metadata.year) == ("某县财政局", 2022)
+
+
+_UNTITLED = "关于2022年度政府信息公开工作的年度报告"
+_T3_LINES = "<p>三、收到和处理政府信息公开申请情况</p><p>一、本年新收政府信息公开申请数量</p><p>四、结转下年度继续办理</p>"
+
+
+@pytest.mark.parametrize(
+    ("issuer", "body", "agency", "kind"),
+    [
+        # the host office is the 发布机构, the body names the township that reported
+        ("某县人民政府办公室", "2022年，某县某镇人民政府认真贯彻落实条例。", "某县某镇人民政府", "township"),
+        # the office reports itself: the body's "某县人民政府" must not be cut out of "某县人民政府办公室"
+        ("某县人民政府办公室", "2022年，某县人民政府办公室认真贯彻落实条例。", "某县人民政府办公室", "government_office"),
+        # a detail page that only links the file: "现将<单位>2022年…予以公布"
+        ("某县人民政府办公室", "现将某县某乡人民政府2022年政府信息公开工作年度报告予以公布。", "某县某乡人民政府", "township"),
+    ],
+)
+def test_untitled_report_agency_from_the_body(issuer: str, body: str, agency: str, kind: str) -> None:
+    page = (
+        f"<html><head><title>{_UNTITLED}</title></head><body><table><tr><td>发布机构：</td><td>{issuer}</td></tr>"
+        f"<tr><td>发布日期：</td><td>2023-02-16</td></tr></table><h1>{_UNTITLED}</h1><p>一、总体情况</p>"
+        f"<p>{body}</p>{_T3_LINES}</body></html>"
+    ).encode()
+    md = parse_document(page, "http://127.0.0.1/a.html").metadata
+    assert (md.agency, md.agency_kind, md.year) == (agency, kind, 2022)

@@ -190,10 +190,14 @@ _SPAN_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\
 _INTRO_YEAR = re.compile(r"[现現][将將].{0,40}?((?:19|20)\d{2})\s*年度?.{0,20}?政府信息公[开開].{0,12}?[报報]告如下")
 _BODY_YEAR = re.compile(r"(?:^|\n)[^\n]{0,4}((?:19|20)\d{2})\s*年(?:度)?(?:以来)?\s*[，,、]")
 _BODY_AGENCY = re.compile(
-    r"(?:19|20)\d{2}\s*年(?:度)?(?:以来)?\s*[，,]\s*([\u4e00-\u9fff（）()]{2,30}?(?:委员会|管理局|局|办公室|人民政府|政府|街道办事处|街道|镇(?:人民政府)?|乡(?:人民政府)?|中心|委))"
+    r"(?:19|20)\d{2}\s*年(?:度)?(?:以来)?\s*[，,]\s*([\u4e00-\u9fff（）()]{2,30}?(?:委员会|管理局|局|办公室|人民政府(?:办公室)?|政府(?:办公室)?|街道办事处|街道|镇(?:人民政府)?|乡(?:人民政府)?|中心|委))"
 )
 _BODY_PUBLISH = re.compile(
     r"现(?:将|予)?公布([\u4e00-\u9fff（）()]{2,30}?)(?:(?:19|20)\d{2}\s*年(?:度)?)(?:的)?(?:政府|政务)?信息公开"
+)
+# "现将<单位>2022年政府信息公开工作年度报告予以公布" (a detail page that links the report as a file)
+_BODY_RELEASE = re.compile(
+    r"现将([\u4e00-\u9fff（）()]{2,30}?)(?:(?:19|20)\d{2}\s*年(?:度)?)(?:的)?(?:政府|政务)?信息公开[^。\n]{0,20}予以公布"
 )
 _BODY_COMPILER = re.compile(r"由([\u4e00-\u9fff（）()]{2,40}?)(?:负责)?(?:根据|依据|按照|编制|汇总|制作)")
 _INTERNAL_OFFICE = re.compile(
@@ -284,7 +288,7 @@ def agency_kind(agency: str | None, title: str | None, text: str) -> AgencyKind 
 def _agency_from_body(text: str) -> str | None:
     """'现公布<单位>2020年…', 'YYYY年，<单位>…', '由<单位>编制' in the opening of the body."""
     head = text[:6000]
-    for rx in (_BODY_PUBLISH, _BODY_AGENCY, _BODY_COMPILER):
+    for rx in (_BODY_PUBLISH, _BODY_RELEASE, _BODY_AGENCY, _BODY_COMPILER):
         m = rx.search(head)
         if not m:
             continue
@@ -413,7 +417,8 @@ def extract_metadata(
         if _GOV_OFFICE.search(agency):
             named = _clean_value(found.get("信息来源"), 60) or _agency_from_body(text)
             region = _GOV_OFFICE.sub("", agency).removesuffix("人民")
-            if named and named != agency and region and named.startswith(region) and not _GOV_OFFICE.search(named):
+            if (named and region and named.startswith(region) and not agency.startswith(named)
+                    and not _GOV_OFFICE.search(named)):
                 agency = named
     if not agency:
         agency = _agency_from_body(text)
