@@ -114,14 +114,104 @@ def _drop_keep_tail(node: etree._Element) -> None:
     parent.remove(node)
 
 
+def _lines_of(raw: str) -> list[str]:
+    # One substitution over the whole text, not one per line (_SPACES never matches "\n"); a line
+    # that strips to nothing is exactly an empty or all-whitespace line.
+    return [s for line in _SPACES.sub(" ", raw).split("\n") if (s := line.strip())]
+
+
+# Temporary tag names for the XSLT walk. The HTML parser lower-cases every tag name, so these
+# upper-case names cannot occur in a parsed page.
+_ROOT_TAG = "NIANBAO-ROOT"
+_MARK_TAGS = {"block": "NIANBAO-MARK-BLOCK", "cell": "NIANBAO-MARK-CELL", "other": "NIANBAO-MARK"}
+
+
+def _text_stylesheet() -> etree.XSLT:
+    """The separators of :func:`_element_lines_copy` as an XSLT text transform.
+
+    libxslt walks the tree and writes the text in C, without the deep copy and without setting
+    text/tail on every block element from Python. Block elements get a line break before and after,
+    table cells " | " after; the marked element gets lone U+E000 / U+E001 lines around it. Every
+    template matches by element name only (a predicate such as ``*[@attr]`` would be evaluated on
+    every element, which costs more than the whole walk), hence the temporary tag names. The root
+    is written without anything after it, like ``with_tail=False``.
+    """
+    nl, sep = "<xsl:text>&#10;</xsl:text>", "<xsl:text> | </xsl:text>"
+    mark_in, mark_out = "<xsl:text>&#10;&#xE000;&#10;</xsl:text>", "<xsl:text>&#10;&#xE001;&#10;</xsl:text>"
+    blocks = " | ".join(_BLOCK_TAGS)
+    xsl = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text" encoding="utf-8"/>
+<xsl:template match="{blocks}">{nl}<xsl:apply-templates/>{nl}</xsl:template>
+<xsl:template match="td | th"><xsl:apply-templates/>{sep}</xsl:template>
+<xsl:template match="{_ROOT_TAG}"><xsl:apply-templates/></xsl:template>
+<xsl:template match="{_MARK_TAGS["block"]}">{mark_in}{nl}<xsl:apply-templates/>{mark_out}{nl}</xsl:template>
+<xsl:template match="{_MARK_TAGS["cell"]}">{mark_in}<xsl:apply-templates/>{mark_out}{sep}</xsl:template>
+<xsl:template match="{_MARK_TAGS["other"]}">{mark_in}<xsl:apply-templates/>{mark_out}</xsl:template>
+</xsl:stylesheet>"""
+    return etree.XSLT(etree.XML(xsl))
+
+
+_TEXT_XSLT = _text_stylesheet()
+_BLOCK_TAG_SET = frozenset(_BLOCK_TAGS)
+# A hidden attribute, or a marker attribute already in the page: the copy walk handles those.
+_HIDDEN_OR_MARKED = etree.XPath(
+    f"boolean(descendant::*/@hidden | descendant-or-self::*/@{_MARK_ATTR})", smart_strings=False
+)
+_DESC_STYLES = etree.XPath("descendant::*/@style", smart_strings=False)
+
+
+def _styles_may_hide(styles: list[str]) -> bool:
+    """_HIDDEN_STYLE matches one of the style values. Pure-ASCII values (nearly all) are tested
+    for "display"/"visibility" first: ASCII lower() folds exactly as re.I does on ASCII, and
+    every match contains one of the two words."""
+    if not styles:
+        return False
+    joined = "\x00".join(styles)  # \s never matches NUL: no match spans two values
+    if joined.isascii():
+        low = joined.lower()
+        if "display" not in low and "visibility" not in low:
+            return False
+    return _HIDDEN_STYLE.search(joined) is not None
+
+
+def _xslt_lines(el: etree._Element, mark: etree._Element | None) -> list[str] | None:
+    """:func:`element_lines` by the XSLT walk; None when the page needs the copy walk."""
+    if _HIDDEN_OR_MARKED(el) or _styles_may_hide(_DESC_STYLES(el)):
+        return None
+    if mark is el or (mark is not None and not isinstance(mark.tag, str)):
+        return None
+    root_tag, mark_tag = el.tag, mark.tag if mark is not None else None
+    if not isinstance(root_tag, str):
+        return None
+    el.tag = _ROOT_TAG
+    if mark is not None:
+        kind = "block" if mark_tag in _BLOCK_TAG_SET else "cell" if mark_tag in ("td", "th") else "other"
+        mark.tag = _MARK_TAGS[kind]
+    try:
+        return _lines_of(str(_TEXT_XSLT(el)))
+    except etree.XSLTError:
+        return None
+    finally:
+        el.tag = root_tag
+        if mark is not None:
+            mark.tag = mark_tag
+
+
 def element_lines(el: etree._Element, mark: etree._Element | None = None) -> list[str]:
     """Visible text of ``el`` as lines; table rows become "a | b | c" lines.
 
-    Works on a copy: separators are written into text/tail of block and cell elements, then lxml
-    serialises the text in C. That is ~10x faster than walking every element in Python, and the
-    caller's tree (which the table code reads) is left untouched. With ``mark``, that
-    descendant's lines are bracketed by lone U+E000 / U+E001 lines (see :func:`split_marked`).
+    The common case (nothing hidden) is one XSLT text transform over the caller's tree, which is
+    left as it was. Pages that hide elements or that libxslt refuses take
+    :func:`_element_lines_copy`, which gives the same lines. With ``mark``, that descendant's lines
+    are bracketed by lone U+E000 / U+E001 lines (see :func:`split_marked`).
     """
+    lines = _xslt_lines(el, mark)
+    return lines if lines is not None else _element_lines_copy(el, mark)
+
+
+def _element_lines_copy(el: etree._Element, mark: etree._Element | None = None) -> list[str]:
+    """:func:`element_lines` on a deep copy: hidden elements are removed, separators are written
+    into text/tail of block and cell elements, then lxml serialises the text in C."""
     if mark is not None:
         mark.set(_MARK_ATTR, "1")
     try:
@@ -144,10 +234,7 @@ def element_lines(el: etree._Element, mark: etree._Element | None = None) -> lis
                 node.text = f"\n{_MARK_IN}\n" + (node.text or "")
                 node.tail = f"\n{_MARK_OUT}\n" + (node.tail or "")
                 break
-    raw = etree.tostring(work, method="text", encoding="unicode", with_tail=False)
-    # One substitution over the whole text, not one per line (_SPACES never matches "\n"); a line
-    # that strips to nothing is exactly an empty or all-whitespace line.
-    return [s for line in _SPACES.sub(" ", raw).split("\n") if (s := line.strip())]
+    return _lines_of(etree.tostring(work, method="text", encoding="unicode", with_tail=False))
 
 
 def split_marked(lines: list[str]) -> tuple[list[str], list[str]]:
