@@ -347,6 +347,7 @@ class _State:
             self.t4_group = None
 
 
+@lru_cache(maxsize=8)
 def _allowed_keys(template: Template) -> frozenset[str]:
     if template in ("v2019", "v2021"):
         return frozenset(keys_for(template))
@@ -501,12 +502,11 @@ def _row_items(grid: Grid, r: int) -> tuple[list[tuple[int, str]], list[tuple[in
     """
     labels: list[tuple[int, str]] = []
     values: list[tuple[int, str]] = []
-    for c, cell in enumerate(grid.rows[r]):
-        r0, c0 = cell.origin
+    is_value = looks_like_value
+    for c, (text, (r0, c0)) in enumerate(grid.rows[r]):  # GridCell is a (text, origin) tuple
         if c0 != c:
             continue
-        text = cell.text
-        if text and not looks_like_value(text):
+        if text and not is_value(text):
             labels.append((c, text))
         elif r0 == r:
             values.append((c, text))
@@ -677,16 +677,17 @@ def _mapped(grid: Grid, r: int, st: _State, table: str, block: str | None) -> di
     if cm is None or cm.table != table or cm.block != block or cm.width != st.width or grid.layout == "text":
         return None
     row = grid.rows[r]
+    n = len(row)
     got: dict[str, str] = {}
     for c, key in cm.cols.items():
-        if c >= len(row):
+        if c >= n:
             continue
-        cell = row[c]
-        if cell.origin == (r, c):
-            got[key] = cell.text
-        elif cell.origin[0] != r:
+        text, (r0, c0) = row[c]
+        if r0 == r and c0 == c:
+            got[key] = text
+        elif r0 != r:
             got[key] = ""  # a value copied down by a rowspan is counted once, in its own row
-    if not got or all(looks_like_value(v) is False for v in got.values()):
+    if not got or not any(map(looks_like_value, got.values())):
         return None
     return got
 
@@ -771,8 +772,8 @@ def _emit_t2_row(
             keys = official  # header partly unreadable: the official column order of the block
         vals = _ordinal(values, len(keys), after)
         got = dict(zip([str(k) for k in keys], vals, strict=True))
-    for col, raw in got.items():
-        _put(out, st, f"t2.{block_key}.{row_key}.{col}", raw)
+    prefix = f"t2.{block_key}.{row_key}."
+    _put_all(out, st, [(prefix + col, raw) for col, raw in got.items()])
     out.found_tables.add("t2")
 
 
@@ -782,10 +783,11 @@ def _emit_t3_row(
     out = st.out
     assert out is not None
     got = None if text_mode else _mapped(grid, r, st, "t3", None)
+    keys = _t3_keys(row)
     if got is None:
-        got = dict(zip(T3_COLUMNS, _ordinal(values, len(T3_COLUMNS), after), strict=True))
-    for col, raw in got.items():
-        _put(out, st, f"t3.{row}.{col}", raw)
+        _put_all(out, st, list(zip(keys.values(), _ordinal(values, len(T3_COLUMNS), after), strict=True)))
+    else:
+        _put_all(out, st, [(keys[col], raw) for col, raw in got.items()])  # colmap keys: T3_COLS = T3_COLUMNS
     out.found_tables.add("t3")
 
 
@@ -805,9 +807,38 @@ def _emit_t4_row(
         else:
             return
         got = dict(zip(keys, vals + [""] * (len(keys) - len(vals)), strict=False))
-    for key, raw in got.items():
-        _put(out, st, f"t4.{key}", raw)
+    _put_all(out, st, [(f"t4.{key}", raw) for key, raw in got.items()])
     out.found_tables.add("t4")
+
+
+@lru_cache(maxsize=256)
+def _t3_keys(row: str) -> dict[str, str]:
+    """表三 column -> cell key of one row, in column order (built once per row name)."""
+    return {col: f"t3.{row}.{col}" for col in T3_COLUMNS}
+
+
+@lru_cache(maxsize=65536)
+def _make_cell(key: str, raw: str) -> tuple[Cell, str | None]:
+    """(cell, problem) for a raw text under a key. Cached: (key, text) pairs repeat on every page
+    ("0", "", "-" in the same cells), and a Cell is immutable, so reports can share it."""
+    try:
+        return Cell(key=key, value=parse_value(raw, key), raw=raw), None
+    except ValueError as exc:
+        return Cell(key=key, value=None, raw=raw), str(exc)
+
+
+def _put_all(out: TableMapping, st: _State, items: list[tuple[str, str]]) -> None:
+    """:func:`_put` for the cells of one row, in order."""
+    cells = out.cells
+    allowed = st.allowed
+    for key, raw in items:
+        if key in allowed and key not in cells:
+            cell, problem = _make_cell(key, raw)
+            if problem is not None:
+                out.problems.append(problem)
+            cells[key] = cell
+        else:
+            _put(out, st, key, raw)
 
 
 def _put(out: TableMapping, st: _State, key: str, raw: str) -> None:
@@ -817,9 +848,7 @@ def _put(out: TableMapping, st: _State, key: str, raw: str) -> None:
         return
     if key in out.cells:
         return  # a table repeated (e.g. in a text rendering too): the first reading wins
-    try:
-        value = parse_value(raw, key)
-    except ValueError as exc:
-        out.problems.append(str(exc))
-        value = None
-    out.cells[key] = Cell(key=key, value=value, raw=raw)
+    cell, problem = _make_cell(key, raw)
+    if problem is not None:
+        out.problems.append(problem)
+    out.cells[key] = cell
