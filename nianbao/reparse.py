@@ -36,7 +36,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,16 +125,38 @@ def parse_stored(stored: Any) -> tuple[Any, int | None, list[Any]]:
     return final, index, list(stored.attachments)
 
 
-def _num(value: Any) -> float | None:
-    return None if value is None else float(value)
+@dataclass(slots=True)
+class _Staged:
+    """A parsed report waiting for its diff (which may need the old cells, read for a whole batch)."""
+
+    stored: Any  # storage.reparse_store.StoredReport
+    parsed: Any  # the final ParseResult
+    index: int | None  # the attachment the cells came from
+    atts: list[Any]  # the attachment captures considered
+    content: Any  # storage.reparse_store.NewContent
+    changed: bool
+
+    @property
+    def needs_cells(self) -> bool:
+        """The cell diff needs the old cells only when the content hash (which covers every cell)
+        differs: an unchanged report, or one whose checks/sections/status alone changed, has
+        exactly the stored cells."""
+        return self.changed and self.content.chash != self.stored.content_hash
 
 
-def _fingerprint_new(parsed: Any) -> tuple[Any, ...]:
-    from storage.reparse_store import content_hash, stored_check_rows
+_MESSAGE = 12  # index of parse_message in NewContent.version (storage.reparse_store.VERSION_FIELDS)
 
+
+def _fingerprint_new(parsed: Any, content: Any) -> tuple[Any, ...]:
+    """What a researcher sees of the new result, in the stored form (cleaned text, check rows as
+    the archive names them), so it compares equal to an unchanged stored version."""
+    from storage.writes import REPORT_LEVEL
+
+    checks, instances, verdicts, _details = content.checks
     return (
-        content_hash(parsed), parsed.status, parsed.message or "", tuple(sorted(stored_check_rows(parsed))),
-        tuple(sorted(parsed.sections.items())),
+        content.chash, parsed.status, content.version[_MESSAGE] or "",
+        tuple(sorted(row for row in zip(checks, instances, verdicts, strict=True) if row[1] != REPORT_LEVEL)),
+        tuple(sorted(zip(*content.sections, strict=True))),
     )
 
 
@@ -145,34 +167,59 @@ def _fingerprint_old(stored: Any) -> tuple[Any, ...]:
     )
 
 
-def compare(stored: Any, parsed: Any, parser_version: str) -> Outcome:
+def _stage(stored: Any) -> _Staged:
+    """Parse one stored report and build its new content in the archive's compact form."""
+    from storage.reparse_store import new_content
+
+    parsed, index, atts = parse_stored(stored)
+    content = new_content(parsed, stored.page.final_url or stored.page.url)
+    changed = _fingerprint_new(parsed, content) != _fingerprint_old(stored)
+    return _Staged(stored, parsed, index, atts, content, changed)
+
+
+def cell_diff(old: dict[str, tuple[float | None, str | None]], new: Sequence[tuple[Any, ...]]) -> list[
+    tuple[str, Any, Any, Any, Any, str]
+]:
+    """(key, old value, new value, old raw, new raw, added|removed|changed) per differing cell, by
+    key; ``new``: (key, value, raw) rows sorted by key. A raw text of "" equals a missing one."""
+    out: list[tuple[str, Any, Any, Any, Any, str]] = []
+    for key, nv, nraw in new:
+        o = old.get(key)
+        if o is None:
+            out.append((key, None, nv, None, nraw, "added"))
+        elif o[0] != nv or (o[1] or "") != (nraw or ""):
+            out.append((key, o[0], nv, o[1], nraw, "changed"))
+    if len(old) + sum(1 for c in out if c[5] == "added") != len(new):  # some old keys are gone
+        keys = {row[0] for row in new}
+        out += [(key, ov, None, oraw, None, "removed") for key, (ov, oraw) in old.items() if key not in keys]
+        out.sort(key=lambda c: c[0])
+    return out
+
+
+def _finish(st: _Staged, parser_version: str, old_cells: dict[str, tuple[float | None, str | None]] | None) -> Outcome:
     """The diff of one report and the write that records it. A report is "changed" when anything
     a researcher sees differs: metadata, cells, template/source (the archive's content hash),
-    status/message, check rows, sections. Otherwise only the confirming parser version is written."""
+    status/message, check rows, sections. Otherwise only the confirming parser version is written.
+    ``old_cells``: the stored cells, needed only when the content hash changed."""
     from storage.reparse_store import ReparseWrite
+    from storage.writes import REPORT_LEVEL
 
+    stored, parsed, content = st.stored, st.parsed, st.content
     out = Outcome(report_id=stored.report_id, agency=stored.agency, year=stored.year)
     out.was_parseable = stored.parse_status in PARSEABLE
     out.now_parseable = parsed.status in PARSEABLE
-    fingerprint = _fingerprint_new(parsed)
-    out.new_hash = fingerprint[0]
-    out.changed = fingerprint != _fingerprint_old(stored)
-    if not out.changed:
+    out.new_hash = content.chash
+    out.changed = st.changed
+    if not st.changed:
         out.write = ReparseWrite(
             report_id=stored.report_id, expected_version_id=stored.version_id, parsed=None,
             parser_version=parser_version,
         )
         return out
-    old, new = stored.cells, parsed.cells
-    for key in sorted(set(old) | set(new)):
-        o = old.get(key)
-        n = new.get(key)
-        ov, oraw = (o if o is not None else (None, None))
-        nv, nraw = (_num(n.value), n.raw) if n is not None else (None, None)
-        kind = "added" if o is None else "removed" if n is None else "changed"
-        if kind != "changed" or ov != nv or (oraw or "") != (nraw or ""):
-            out.cell_changes.append((key, ov, nv, oraw, nraw, kind))
-    new_verdicts = parsed.verdicts
+    if st.needs_cells:
+        out.cell_changes = cell_diff(old_cells or {}, list(zip(*content.cells, strict=True)))
+    checks, instances, verdicts, _details = content.checks
+    new_verdicts = {c: v for c, i, v in zip(checks, instances, verdicts, strict=True) if i == REPORT_LEVEL}
     for name in sorted(set(stored.verdicts) | set(new_verdicts)):
         before, after = stored.verdicts.get(name), new_verdicts.get(name)
         if before == "fail" and after == "pass":
@@ -180,33 +227,74 @@ def compare(stored: Any, parsed: Any, parser_version: str) -> Outcome:
         elif before == "pass" and after == "fail":
             out.pass_to_fail.append(name)
     md = parsed.metadata
-    out.identity_changed = bool(
-        parsed.is_report and (md.agency or "").strip() and ((md.agency or "").strip() != stored.agency or md.year != stored.year)
+    agency = (md.agency or "").strip()
+    out.identity_changed = bool(parsed.is_report and agency and (agency != stored.agency or md.year != stored.year))
+    links = [(stored.page.capture_id, "page", st.index is None)]
+    links += [(a.capture_id, "attachment", i == st.index) for i, a in enumerate(st.atts)]
+    moving = out.identity_changed  # only then does the writer look at the metadata and the portal
+    out.write = ReparseWrite(
+        report_id=stored.report_id, expected_version_id=stored.version_id, parsed=parsed if moving else None,
+        links=links, url=stored.page.final_url or stored.page.url, portal=stored.portal if moving else None,
+        same_identity=not moving, content=content,
     )
     return out
 
 
-def reparse_one(stored: Any, parser_version: str) -> Outcome:
-    """Parse one stored report and diff it; never raises (an error is an Outcome with ``error``)."""
-    from storage.reparse_store import ReparseWrite
+def _failed(stored: Any, exc: Exception) -> Outcome:
+    log.error("re-parsing report %s failed", stored.report_id, exc_info=exc)
+    return Outcome(stored.report_id, stored.agency, stored.year, error=f"{type(exc).__name__}: {exc}")
 
-    if stored.page is None:
-        return Outcome(stored.report_id, stored.agency, stored.year, error="no stored page capture")
-    try:
-        parsed, index, atts = parse_stored(stored)
-        out = compare(stored, parsed, parser_version)
-        if out.changed:
-            links = [(stored.page.capture_id, "page", index is None)]
-            links += [(a.capture_id, "attachment", i == index) for i, a in enumerate(atts)]
-            out.write = ReparseWrite(
-                report_id=stored.report_id, expected_version_id=stored.version_id, parsed=parsed, links=links,
-                url=stored.page.final_url or stored.page.url, portal=stored.portal,
-                same_identity=not out.identity_changed, chash=out.new_hash,
-            )
-        return out
-    except Exception as exc:  # one report must not stop the run; it is counted and reported
-        log.exception("re-parsing report %s failed", stored.report_id)
-        return Outcome(stored.report_id, stored.agency, stored.year, error=f"{type(exc).__name__}: {exc}")
+
+def reparse_many(
+    stored: Sequence[Any], parser_version: str,
+    read_cells: Callable[[list[int]], list[tuple[Any, ...]]] | None = None,
+) -> list[Outcome]:
+    """Parse and diff a batch of stored reports; never raises (an error is an Outcome with
+    ``error``). Reports read without their old cells (``StoredReport.cells`` None) get them from
+    ``read_cells(version ids)`` (rows: version id, key, value, raw), one call for the batch and only
+    for those whose content hash changed."""
+    staged: list[_Staged | Outcome] = []
+    for s in stored:
+        if s.page is None:
+            staged.append(Outcome(s.report_id, s.agency, s.year, error="no stored page capture"))
+            continue
+        try:
+            staged.append(_stage(s))
+        except Exception as exc:  # one report must not stop the run; it is counted and reported
+            staged.append(_failed(s, exc))
+    need = [st for st in staged if isinstance(st, _Staged) and st.needs_cells and st.stored.cells is None]
+    cells = _old_cells(need, read_cells) if need and read_cells is not None else {}
+    out: list[Outcome] = []
+    for st in staged:
+        if isinstance(st, Outcome):
+            out.append(st)
+            continue
+        try:
+            old = st.stored.cells if st.stored.cells is not None else cells.get(st.stored.version_id, {})
+            out.append(_finish(st, parser_version, old))
+        except Exception as exc:
+            out.append(_failed(st.stored, exc))
+    return out
+
+
+def _old_cells(
+    staged: Sequence[_Staged], read_cells: Callable[[list[int]], list[tuple[Any, ...]]]
+) -> dict[int, dict[str, tuple[float | None, str | None]]]:
+    """The old cells {key: (value, raw)} of the staged reports' versions, one query for all."""
+    out: dict[int, dict[str, tuple[float | None, str | None]]] = {st.stored.version_id: {} for st in staged}
+    for vid, key, value, raw in read_cells(list(out)):
+        out[vid][key] = (None if value is None else float(value), raw)
+    return out
+
+
+def reparse_one(stored: Any, parser_version: str) -> Outcome:
+    """Parse one stored report (read with its cells) and diff it; never raises."""
+    return reparse_many([stored], parser_version)[0]
+
+
+def reparse_ids(archive: Any, report_ids: list[int], parser_version: str) -> list[Outcome]:
+    """Read, parse and diff the reports ``report_ids`` (old cells read only where needed)."""
+    return reparse_many(archive.reparse_inputs(report_ids, cells=False), parser_version, archive.reparse_cell_rows)
 
 
 # --- workers --------------------------------------------------------------------------------------
@@ -245,7 +333,7 @@ def _watch_parent(parent_pid: int) -> None:
 def _work(report_ids: list[int]) -> list[Outcome]:
     from crawler.parsing.dispatch import PARSER_VERSION
 
-    return [reparse_one(s, PARSER_VERSION) for s in _worker_archive.reparse_inputs(report_ids)]
+    return reparse_ids(_worker_archive, report_ids, PARSER_VERSION)
 
 
 def _work_and_write(batch: Batch, parse_run_id: int, run_id: int | None) -> tuple[list[Outcome], dict[str, Any]]:
@@ -284,7 +372,7 @@ def tally(outcomes: Sequence[Outcome], results: Sequence[str] | None, skipped: i
             delta["moved"] += 1
         elif res == "conflict":  # a crawl made another version current: nothing was written
             delta["conflicts"] += 1
-            delta["unchanged" if write.parsed is None else "changed"] -= 1
+            delta["changed" if write.changes else "unchanged"] -= 1
     return delta
 
 
@@ -591,7 +679,7 @@ def _drive(archive: Any, workers: int, start_method: str | None, batches: Iterat
 
     if workers == 0:
         for batch in batches:
-            take(batch, [reparse_one(s, PARSER_VERSION) for s in archive.reparse_inputs(batch.ids)], None)
+            take(batch, reparse_ids(archive, batch.ids, PARSER_VERSION), None)
         return
     if workers_write is None:  # SQLite has one writer anyway: the parent, in order, without lock waits
         workers_write = archive._engine.dialect.name == "postgresql"

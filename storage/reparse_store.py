@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -119,16 +119,55 @@ class StoredReport:
     content_hash: str
     page: StoredCapture | None
     attachments: list[StoredCapture]  # newest capture per URL, in capture order
-    cells: dict[str, tuple[float | None, str | None]]
+    cells: dict[str, tuple[float | None, str | None]] | None  # None: not read (reparse_cells reads them)
     checks: list[tuple[str, str, str]]  # (check, instance, verdict), instance rows only
     verdicts: dict[str, str]  # report-level verdict per check
     sections: dict[str, str]
 
 
+class NewContent(NamedTuple):
+    """A new version's content as compact plain values, cleaned and ready to insert: what a re-parse
+    worker sends to the writer instead of the ParseResult (a ParseResult of ~200 Cell dataclasses
+    costs milliseconds to pickle across processes; these tuples cost tens of microseconds)."""
+
+    chash: str  # the archive's content hash (storage.writes.content_hash)
+    version: tuple[Any, ...]  # the report_versions values of VERSION_FIELDS
+    # Content rows as columns (storage.writes.bare_content_columns): the writer adds the version id
+    # column and inserts a whole batch per table without a Python loop over the rows.
+    cells: tuple[Any, ...]  # keys, values, raws (sorted by key)
+    checks: tuple[Any, ...]  # checks, instances ("*": the report-level verdict), verdicts, details
+    sections: tuple[Any, ...]  # keys, texts
+
+
+# The report_versions columns a parse decides (the writer adds report, number, run, times, flags).
+VERSION_FIELDS = (
+    "url", "title", "index_no", "issuer", "doc_no", "written_date", "published_date", "category", "template", "source",
+    "parser_version", "parse_status", "parse_message", "content_hash",
+)
+
+
+def new_content(parsed: ParseResult, url: str) -> NewContent:
+    """The compact content of a new version of ``parsed`` found at ``url`` (the same values
+    storage.writes.version_row/content_rows give the crawl's record_report)."""
+    cells = w.cell_tuples(parsed)
+    chash = w.content_hash(parsed, cells)
+    md = parsed.metadata
+    clean = w.clean
+    version = (
+        clean(url), clean(md.title), clean(md.index_no), clean(md.issuer), clean(md.doc_no), md.written,
+        md.published, clean(md.category), parsed.template, parsed.source, clean(parsed.parser_version) or "",
+        parsed.status, clean(parsed.message) or None, chash,
+    )
+    return NewContent(chash, version, *w.bare_content_columns(parsed, cells))
+
+
 @dataclass(slots=True)
 class ReparseWrite:
-    """What to write for one report. ``parsed`` None: the content is unchanged, only record that
-    the current parser confirmed it (parser_version of the current version)."""
+    """What to write for one report. ``content`` (or, from callers that have only the result,
+    ``parsed``) None: the content is unchanged, only record that the current parser confirmed it
+    (parser_version of the current version). ``parsed`` is needed (besides ``content``) only when
+    the report may move to another agency/year (``same_identity`` False): the lookup reads its
+    metadata."""
 
     report_id: int
     expected_version_id: int  # skipped ("conflict") if a crawl made another version current meanwhile
@@ -136,9 +175,20 @@ class ReparseWrite:
     links: list[tuple[int, str, bool]] = field(default_factory=list)  # (capture_id, role, parsed_from)
     url: str = ""
     portal: PortalInfo | None = None
-    parser_version: str = ""  # the confirming parser, when ``parsed`` is None
+    parser_version: str = ""  # the confirming parser, when there is no new content
     same_identity: bool = False  # the new parse names the report's own agency and year: no lookup needed
-    chash: str = ""  # content_hash(parsed) when the caller has it already
+    content: NewContent | None = None  # the new version, compact (from new_content)
+
+    @property
+    def changes(self) -> bool:
+        """A new version is to be written (else the stored one is confirmed)."""
+        return self.content is not None or self.parsed is not None
+
+    def new(self) -> NewContent:
+        if self.content is None:
+            assert self.parsed is not None
+            self.content = new_content(self.parsed, self.url)
+        return self.content
 
 
 def content_hash(parsed: ParseResult) -> str:
@@ -147,18 +197,8 @@ def content_hash(parsed: ParseResult) -> str:
 
 
 def stored_check_rows(parsed: ParseResult) -> list[tuple[str, str, str]]:
-    """(check, instance, verdict) exactly as storage.writes.insert_content names the rows."""
-    rows: list[tuple[str, str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for c in parsed.checks:
-        instance = c.instance if c.instance != w.REPORT_LEVEL else "report"
-        base, n = instance, 1
-        while (c.check, instance) in seen:
-            n += 1
-            instance = f"{base}#{n}"
-        seen.add((c.check, instance))
-        rows.append((c.check, instance, c.verdict))
-    return rows
+    """(check, instance, verdict) exactly as storage.writes.insert_content names the instance rows."""
+    return [(c, i, v) for c, i, v, _ in w.check_rows(parsed) if i != w.REPORT_LEVEL]
 
 
 def _like_escape(text: str) -> str:
@@ -207,6 +247,15 @@ def _raw_rows(conn: Any, table: str, columns: Sequence[str], version_ids: Sequen
         cursor.close()
 
 
+def _read_cells(conn: Any, vids: Sequence[int]) -> dict[int, dict[str, tuple[float | None, str | None]]]:
+    # ~200 rows a report straight from the driver: SQLAlchemy Row objects cost more than SQLite
+    # itself here.
+    cells: dict[int, dict[str, tuple[float | None, str | None]]] = {int(v): {} for v in vids}
+    for vid, key, value, raw in _raw_rows(conn, "cells", ("version_id", "key", "value", "raw"), vids):
+        cells[vid][key] = (None if value is None else float(value), raw)
+    return cells
+
+
 class ReparseStoreMixin:
     """Methods of Archive used by nianbao.reparse (``self._read``/``self._write`` are Archive's)."""
 
@@ -228,9 +277,11 @@ class ReparseStoreMixin:
         return [Candidate(int(r[0]), int(r[1]), r[2] or "", r[3]) for r in rows]
 
     # --- inputs -----------------------------------------------------------------------------------
-    def reparse_inputs(self, report_ids: Sequence[int]) -> list[StoredReport]:
+    def reparse_inputs(self, report_ids: Sequence[int], *, cells: bool = True) -> list[StoredReport]:
         """Current version, its captures (payloads decompressed) and content, for each report; six
-        queries per batch whatever its size. Reports without a current version are left out."""
+        queries per batch whatever its size. Reports without a current version are left out.
+        ``cells`` False: the old cells are left out (``StoredReport.cells`` None), since a re-parse
+        needs them only for the reports whose content hash changed (:meth:`reparse_cells`)."""
         if not report_ids:
             return []
         with self._read() as conn:  # type: ignore[attr-defined]
@@ -267,9 +318,7 @@ class ReparseStoreMixin:
             } if shas else {}
             # The content rows (~250 a report) straight from the driver: SQLAlchemy Row objects
             # cost more than SQLite itself here, and this runs for every re-parsed report.
-            cells: dict[int, dict[str, tuple[float | None, str | None]]] = {v: {} for v in vids}
-            for vid, key, value, raw in _raw_rows(conn, "cells", ("version_id", "key", "value", "raw"), vids):
-                cells[vid][key] = (None if value is None else float(value), raw)
+            old_cells = _read_cells(conn, vids) if cells else {}
             checks: dict[int, list[tuple[str, str, str]]] = {v: [] for v in vids}
             verdicts: dict[int, dict[str, str]] = {v: {} for v in vids}
             for vid, name, instance, verdict in _raw_rows(
@@ -313,11 +362,19 @@ class ReparseStoreMixin:
                     parser_version=h.parser_version or "", parse_status=h.parse_status,
                     parse_message=h.parse_message or "", content_hash=h.content_hash, page=page,
                     attachments=sorted(atts[vid].values(), key=lambda s: s.capture_id),
-                    cells=cells[vid], checks=sorted(checks[vid]), verdicts=verdicts[vid], sections=sections[vid],
+                    cells=old_cells.get(vid) if cells else None, checks=sorted(checks[vid]), verdicts=verdicts[vid], sections=sections[vid],
                 )
             )
         out.sort(key=lambda s: s.report_id)
         return out
+
+    def reparse_cell_rows(self, version_ids: Sequence[int]) -> list[tuple[int, str, float | None, str | None]]:
+        """The cells rows (version_id, key, value, raw) of these versions (one query), as the
+        driver returns them: a re-parse compares them with the new rows as sets, in C."""
+        if not version_ids:
+            return []
+        with self._read() as conn:  # type: ignore[attr-defined]
+            return _raw_rows(conn, "cells", ("version_id", "key", "value", "raw"), version_ids)
 
     # --- parse runs -------------------------------------------------------------------------------
     def start_parse_run(
@@ -410,7 +467,7 @@ class ReparseStoreMixin:
         outcomes = BatchResult()
         with self._write() as conn:  # type: ignore[attr-defined]
             when = w.utcnow()
-            if run_id is None and run_settings is not None and any(x.parsed is not None for x in writes):
+            if run_id is None and run_settings is not None and any(x.changes for x in writes):
                 run_id = _ensure_run(conn, parse_run_id, run_settings, when)
             outcomes.run_id = run_id
             outcomes.extend(self._apply_all(conn, writes, run_id, when))
@@ -442,7 +499,7 @@ class ReparseStoreMixin:
         multi-row INSERT ... RETURNING, their captures, cells, checks and sections in one bulk insert
         per table. A batch where a report may move to another agency/year (rare) goes report by
         report, since one move can change another report's current version."""
-        if any(not x.same_identity and x.parsed is not None for x in writes):
+        if any(not x.same_identity and x.changes for x in writes):
             out: list[str] = []
             pending: list[tuple[int, ReparseWrite]] = []
             for item in writes:
@@ -468,15 +525,12 @@ class ReparseStoreMixin:
             cur = current.get(item.report_id)
             if cur is None or cur[0] != item.expected_version_id:
                 out.append("conflict")
-            elif item.parsed is None:
+            elif not item.changes:
                 confirms.append({"c_id": item.expected_version_id, "c_version": item.parser_version})
                 out.append("confirmed")
             else:
                 supersedes.append({"v_id": cur[0], "v_when": when})
-                rows.append(w.version_row(
-                    report_id=item.report_id, version_no=cur[1] + 1, run_id=run_id, url=item.url, parsed=item.parsed,
-                    chash=item.chash or w.content_hash(item.parsed), when=when,
-                ))
+                rows.append(_version_row(item.new(), item.report_id, cur[1] + 1, run_id, when))
                 changed.append(item)
                 out.append("changed")
         if confirms:
@@ -493,13 +547,13 @@ class ReparseStoreMixin:
         current = w.current_version(conn, item.report_id)
         if current is None or int(current.id) != item.expected_version_id:
             return "conflict", None
-        parsed = item.parsed
-        if parsed is None:
+        if not item.changes:
             conn.execute(_CONFIRM, {"c_id": item.expected_version_id, "c_version": item.parser_version})
             return "confirmed", None
         target = item.report_id
-        md = parsed.metadata
-        if not item.same_identity and parsed.is_report and (md.agency or "").strip():
+        parsed = item.parsed  # kept by the worker exactly when the identity may have changed
+        md = parsed.metadata if parsed is not None else None
+        if not item.same_identity and parsed is not None and parsed.is_report and md and (md.agency or "").strip():
             agency_id = w.resolve_agency(conn, md, item.portal, self._agency_cache)
             target = w.resolve_report(conn, agency_id, md.year, item.url)
         w.supersede(conn, int(current.id), when)
@@ -510,10 +564,8 @@ class ReparseStoreMixin:
             if other is not None:
                 w.supersede(conn, int(other.id), when)
             version_no = int(conn.execute(_MAX_VERSION_NO, {"m_report": target}).scalar() or 0) + 1
-        version_id = w.insert_version(
-            conn, report_id=target, version_no=version_no, run_id=run_id, url=item.url, parsed=parsed,
-            chash=item.chash or w.content_hash(parsed), when=when,
-        )
+        row = _version_row(item.new(), target, version_no, run_id, when)
+        version_id = int(conn.execute(_VERSION_INSERT, row).inserted_primary_key[0])  # type: ignore[index]
         return ("changed" if target == item.report_id else "moved"), version_id
 
 
@@ -528,22 +580,35 @@ _SUPERSEDE_MANY = (
     update(V).where(V.c.id == bindparam("v_id")).values(is_current=False, superseded_at=bindparam("v_when"))
 )
 _VERSIONS_RETURNING = insert(V).returning(V.c.id, sort_by_parameter_order=True)
+_VERSION_INSERT = insert(V)
+
+
+def _version_row(content: NewContent, report_id: int, version_no: int, run_id: int | None,
+                 when: dt.datetime) -> dict[str, Any]:
+    """The report_versions row of a new current version."""
+    row = dict(zip(VERSION_FIELDS, content.version, strict=True))
+    row.update(report_id=report_id, version_no=version_no, is_current=True, created_at=when, run_id=run_id,
+               superseded_at=None)
+    return row
 
 
 def _insert_contents(conn: Any, items: Sequence[tuple[int, ReparseWrite]]) -> None:
-    """Captures links, cells, checks and sections of a batch's new versions: one bulk insert per table."""
+    """Captures links, cells, checks and sections of a batch's new versions: one bulk insert per
+    table, rows made by prefixing the workers' compact tuples with the new version ids."""
     if not items:
         return
     links = [(vid, cid, role, bool(pf)) for vid, item in items for cid, role, pf in item.links]
     w.bulk_insert(conn, w.VERSION_CAPTURES, ("version_id", "capture_id", "role", "parsed_from"), links,
                   conflict=("version_id", "capture_id"))
-    tables: tuple[list[tuple[Any, ...]], ...] = ([], [], [])
-    for vid, item in items:
-        assert item.parsed is not None
-        for acc, rows in zip(tables, w.content_rows(vid, item.parsed), strict=True):
-            acc.extend(rows)
-    for table, columns, rows in zip((w.CELLS, w.CHECKS, w.SECTIONS), w.CONTENT_COLUMNS, tables, strict=True):
-        w.bulk_insert(conn, table, columns, rows)
+    contents = [(vid, item.new()) for vid, item in items]
+    for table, columns, part in zip((w.CELLS, w.CHECKS, w.SECTIONS), w.CONTENT_COLUMNS, range(2, 5), strict=True):
+        merged: list[list[Any]] = [[] for _ in columns]
+        for vid, content in contents:
+            cols = content[part]
+            merged[0].extend([vid] * len(cols[0]))
+            for into, col in zip(merged[1:], cols, strict=True):
+                into.extend(col)
+        w.bulk_insert_columns(conn, table, columns, merged)
 
 
 def _ensure_run(conn: Any, parse_run_id: int, settings: dict[str, Any], when: dt.datetime) -> int:

@@ -164,15 +164,7 @@ def _upsert_stmt(conn: Connection, name: str) -> Any:
     return stmt
 
 
-def bulk_insert(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], *, conflict: Sequence[str] = ()
-) -> None:
-    """Insert many rows straight through the driver: SQLAlchemy's per-row parameter processing costs
-    more than SQLite itself for ~200 cells per report. SQLite gets executemany (in-process, cheap);
-    PostgreSQL gets one ``INSERT ... SELECT * FROM unnest(arrays)`` per call: one round trip and a
-    constant statement text, instead of one statement per row. Only for plain scalar columns."""
-    if not rows:
-        return
+def _bulk_sql(conn: Connection, table: Table, columns: Sequence[str], conflict: Sequence[str]) -> str:
     key = (conn.dialect.name, f"bulk:{table.name}:{','.join(columns)}:{','.join(conflict)}")
     sql = _per_dialect.get(key)
     if sql is None:
@@ -186,10 +178,43 @@ def bulk_insert(
         if conflict:
             sql += f" ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO NOTHING"
         _per_dialect[key] = sql
+    return sql
+
+
+def bulk_insert(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], *, conflict: Sequence[str] = ()
+) -> None:
+    """Insert many rows straight through the driver: SQLAlchemy's per-row parameter processing costs
+    more than SQLite itself for ~200 cells per report. SQLite gets executemany (in-process, cheap);
+    PostgreSQL gets one ``INSERT ... SELECT * FROM unnest(arrays)`` per call: one round trip and a
+    constant statement text, instead of one statement per row. Only for plain scalar columns."""
+    if not rows:
+        return
+    sql = _bulk_sql(conn, table, columns, conflict)
     if conn.dialect.paramstyle == "qmark":
         conn.exec_driver_sql(sql, list(rows))
     else:
         conn.exec_driver_sql(sql, tuple(list(col) for col in zip(*rows, strict=True)))
+
+
+def bulk_insert_columns(
+    conn: Connection, table: Table, columns: Sequence[str], values: Sequence[list[Any]], *, conflict: Sequence[str] = ()
+) -> None:
+    """:func:`bulk_insert` of rows given as columns (equal-length lists, one per column): the
+    shape PostgreSQL's unnest takes as it is, and SQLite gets by one C-level zip."""
+    if not values or not values[0]:
+        return
+    sql = _bulk_sql(conn, table, columns, conflict)
+    # Straight to the DB-API cursor of the connection's transaction: sqlite3 takes the rows from a
+    # zip iterator one at a time (no list of thousands of tuples to build, track and free).
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if conn.dialect.paramstyle == "qmark":
+            cursor.executemany(sql, zip(*values, strict=True))
+        else:
+            cursor.execute(sql, tuple(values))
+    finally:
+        cursor.close()
 
 
 # --- blobs and captures --------------------------------------------------------------------------
@@ -335,11 +360,18 @@ def _num(value: int | float | None) -> float | None:
     return None if value is None else float(value)
 
 
-def content_hash(parsed: ParseResult) -> str:
+def cell_tuples(parsed: ParseResult) -> list[tuple[str, float | None, str]]:
+    """(key, value as float, raw) of every cell, sorted by key: what content_hash hashes, and (once
+    cleaned) the cells rows of a version without their version id."""
+    return [(k, None if c.value is None else float(c.value), c.raw) for k, c in sorted(parsed.cells.items())]
+
+
+def content_hash(parsed: ParseResult, cells: list[tuple[str, float | None, str]] | None = None) -> str:
     """Hash of what a researcher sees (metadata + cells + template + source) for change detection.
     The parser version, encodings and links are deliberately left out: re-fetching or re-parsing
     an unchanged report must not create a new version. Values are compared as floats (20 == 20.0).
-    Cells go through repr() of plain tuples rather than JSON: ~200 cells per report, hashed per call."""
+    Cells go through repr() of plain tuples rather than JSON: ~200 cells per report, hashed per call.
+    ``cells``: ``cell_tuples(parsed)`` when the caller has it already (the re-parse reuses it)."""
     md = parsed.metadata
     head = json.dumps(
         [
@@ -350,8 +382,8 @@ def content_hash(parsed: ParseResult) -> str:
         ],
         ensure_ascii=False,
     )
-    cells = repr([(k, None if c.value is None else float(c.value), c.raw) for k, c in sorted(parsed.cells.items())])
-    return hashlib.sha256(f"{head}\x1d{cells}".encode("utf-8", "surrogatepass")).hexdigest()
+    text = repr(cell_tuples(parsed) if cells is None else cells)
+    return hashlib.sha256(f"{head}\x1d{text}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def current_version(conn: Connection, report_id: int) -> Any:
@@ -419,24 +451,50 @@ def link_captures(conn: Connection, version_id: int, links: Sequence[tuple[int, 
     )
 
 
-def content_rows(version_id: int, parsed: ParseResult) -> tuple[list[tuple[Any, ...]], ...]:
-    """(cells, checks, sections) rows of one version, cleaned, in the column order of insert_content:
-    the re-parse writer gathers a whole batch of versions and inserts each table in one call."""
-    cells = _clean_rows([(version_id, k, _num(c.value), c.raw) for k, c in parsed.cells.items()], (1, 3))
-    check_rows: list[tuple[Any, ...]] = []
+def check_rows(parsed: ParseResult) -> list[tuple[str, str, str, str | None]]:
+    """(check, instance, verdict, detail) of every checks row of a version, uncleaned: one per
+    instance (a duplicated instance name gets "#2", "#3": never lose a parse over it; "*" would
+    clash with the report level and becomes "report"), then one report-level row per check."""
+    rows: list[tuple[str, str, str, str | None]] = []
     seen: set[tuple[str, str]] = set()
     for c in parsed.checks:
         instance = c.instance if c.instance != REPORT_LEVEL else "report"
-        base, n = instance, 1
-        while (c.check, instance) in seen:  # never lose a parse over a duplicated instance name
-            n += 1
-            instance = f"{base}#{n}"
+        if (c.check, instance) in seen:
+            base, n = instance, 1
+            while (c.check, instance) in seen:
+                n += 1
+                instance = f"{base}#{n}"
         seen.add((c.check, instance))
-        check_rows.append((version_id, c.check, instance, c.verdict, c.detail))
+        rows.append((c.check, instance, c.verdict, c.detail))
     for name, verdict in parsed.verdicts.items():
-        check_rows.append((version_id, name, REPORT_LEVEL, verdict, None))
+        rows.append((name, REPORT_LEVEL, verdict, None))
+    return rows
+
+
+def bare_content_columns(
+    parsed: ParseResult, cells: list[tuple[str, float | None, str]] | None = None
+) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+    """(cells, checks, sections) of one version as COLUMNS without the version id (cells: keys,
+    values, raws, sorted by key; checks: check, instance, verdict, detail; sections: key, text),
+    cleaned: compact plain sequences a re-parse worker hands to the writer, who prefixes the version
+    id column and inserts whole batches. ``cells``: ``cell_tuples(parsed)`` when the caller has it."""
+    cell_rows = _clean_rows(cell_tuples(parsed) if cells is None else cells, (0, 2))  # type: ignore[arg-type]
+    checks = _clean_rows(check_rows(parsed), (0, 1, 3))  # type: ignore[arg-type]
+    sections = _clean_rows(list(parsed.sections.items()), (0, 1))
+    return _columns(cell_rows, 3), _columns(checks, 4), _columns(sections, 2)
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> tuple[Any, ...]:
+    return tuple(zip(*rows, strict=True)) if rows else ((),) * width
+
+
+def content_rows(version_id: int, parsed: ParseResult) -> tuple[list[tuple[Any, ...]], ...]:
+    """(cells, checks, sections) rows of one version, cleaned, in the column order of insert_content
+    (the crawl's path: rows built with their version id directly)."""
+    cells = _clean_rows([(version_id, k, _num(c.value), c.raw) for k, c in parsed.cells.items()], (1, 3))
+    checks = [(version_id, *row) for row in check_rows(parsed)]
     sections = _clean_rows([(version_id, k, t) for k, t in parsed.sections.items()], (1, 2))
-    return cells, _clean_rows(check_rows, (1, 2, 4)), sections
+    return cells, _clean_rows(checks, (1, 2, 4)), sections
 
 
 CONTENT_COLUMNS = (
