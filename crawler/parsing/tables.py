@@ -272,13 +272,20 @@ def _full_norm(text: str) -> str:
     return _WS.sub("", t)
 
 
+_ITEM_9 = re.compile(r"第二十条第\(?(九|9)\)?项")
+
+
 def _markers(t: str) -> tuple[Template, bool]:
-    t_nopunct = _PUNCT.sub("", t.replace("“", "").replace("”", ""))
-    v21_t3 = any(m in t_nopunct for m in _V2021_T3_MARKERS)
+    # Both 表三 markers contain 逾, and removing punctuation creates no characters: without 逾 the
+    # page-sized punctuation pass cannot find them.
+    v21_t3 = False
+    if "逾" in t:
+        t_nopunct = _PUNCT.sub("", t.replace("“", "").replace("”", ""))
+        v21_t3 = any(m in t_nopunct for m in _V2021_T3_MARKERS)
     v21 = v21_t3 or any(m in t for m in _V2021_MARKERS)
     # 表三 with a single （六）其他处理 data row (no 2021 sub-rows) is a 2019 marker
     t3_single = not v21_t3 and "其他处理" in t and ("本年新收" in t or "本年度办理结果" in t)
-    v19 = any(m in t for m in _V2019_MARKERS) or bool(re.search(r"第二十条第\(?(九|9)\)?项", t))
+    v19 = any(m in t for m in _V2019_MARKERS) or ("第二十条第" in t and _ITEM_9.search(t) is not None)
     if v21 and v19:
         return ("v2021" if v21_t3 else "v2019"), True
     if v21:
