@@ -1,11 +1,14 @@
 """Parse throughput on simulator pages: parse_document vs. lxml.html.fromstring alone, one core.
 
-    .venv/bin/python benchmarks/bench_parse.py [--pages 513] [--repeat 3]
+    .venv/bin/python benchmarks/bench_parse.py [--pages 513] [--repeat 3] [--pickle FILE]
 
 Pages: every HTML variant x {v2019, v2021, pre2019} x seeds (random truths), rendered by
 simulator.render and wrapped in a page shell. Each timing is the best of ``--repeat`` passes over all
 pages in this one process (no worker pool), so the figures are per core. Goals: >= 200 reports/s and
 parse_document within 5x of lxml's bare parse.
+
+``--pickle FILE`` times a pickled list of (url, payload bytes, lower-cased headers) instead, e.g. the
+report pages a simulator world serves (fetched once from ``simulator.serve_world``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import pickle
 import random
 import sys
 import time
@@ -70,19 +74,25 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=513)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pickle", help="pickled [(url, payload, headers)] to time instead of rendered pages")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, honestly
-    pages = make_pages(args.pages)
     headers = {"content-type": "text/html; charset=utf-8"}
+    if args.pickle:
+        with open(args.pickle, "rb") as fh:
+            items = [(u, b, dict(h)) for u, b, h in pickle.load(fh)]
+    else:
+        items = [(f"http://127.0.0.1/{i}.html", p, headers) for i, p in enumerate(make_pages(args.pages))]
+    pages = [b for _, b, _ in items]
     statuses: dict[str, int] = {}
-    for i, p in enumerate(pages):  # warm-up + sanity: every page must parse as a report
-        st = parse_document(p, f"http://127.0.0.1/{i}.html", headers).status
+    for url, p, h in items:  # warm-up + sanity: every page must parse as a report
+        st = parse_document(p, url, h).status
         statuses[st] = statuses.get(st, 0) + 1
 
     def run_parse() -> None:
-        for i, p in enumerate(pages):
-            parse_document(p, f"http://127.0.0.1/{i}.html", headers)
+        for url, p, h in items:
+            parse_document(p, url, h)
 
     def run_lxml() -> None:
         for p in pages:
@@ -91,9 +101,8 @@ def main() -> int:
     t_parse = best_of(args.repeat, run_parse)
     t_lxml = best_of(args.repeat, run_lxml)
     mb = sum(len(p) for p in pages) / 1e6
-    print(
-        f"pages: {len(pages)} ({mb:.1f} MB; {len(HTML_VARIANTS)} variants x 3 templates), statuses: {statuses}"
-    )
+    what = args.pickle or f"{len(HTML_VARIANTS)} variants x 3 templates"
+    print(f"pages: {len(pages)} ({mb:.1f} MB; {what}), statuses: {statuses}")
     print(
         f"parse_document: {len(pages) / t_parse:8.1f} reports/s  ({t_parse * 1000 / len(pages):.2f} ms/page)"
     )
