@@ -133,30 +133,30 @@ class _Staged:
     parsed: Any  # the final ParseResult
     index: int | None  # the attachment the cells came from
     atts: list[Any]  # the attachment captures considered
-    content: Any  # storage.reparse_store.NewContent
-    changed: bool
+    chash: str  # the archive's content hash of ``parsed``
+    content: Any  # storage.reparse_store.NewContent when changed, else None (nothing to write)
+
+    @property
+    def changed(self) -> bool:
+        return self.content is not None
 
     @property
     def needs_cells(self) -> bool:
         """The cell diff needs the old cells only when the content hash (which covers every cell)
         differs: an unchanged report, or one whose checks/sections/status alone changed, has
         exactly the stored cells."""
-        return self.changed and self.content.chash != self.stored.content_hash
+        return self.content is not None and self.chash != self.stored.content_hash
 
 
-_MESSAGE = 12  # index of parse_message in NewContent.version (storage.reparse_store.VERSION_FIELDS)
-
-
-def _fingerprint_new(parsed: Any, content: Any) -> tuple[Any, ...]:
+def _fingerprint_new(parsed: Any, chash: str) -> tuple[Any, ...]:
     """What a researcher sees of the new result, in the stored form (cleaned text, check rows as
     the archive names them), so it compares equal to an unchanged stored version."""
-    from storage.writes import REPORT_LEVEL
+    from storage.reparse_store import stored_check_rows, stored_sections
+    from storage.writes import clean
 
-    checks, instances, verdicts, _details = content.checks
     return (
-        content.chash, parsed.status, content.version[_MESSAGE] or "",
-        tuple(sorted(row for row in zip(checks, instances, verdicts, strict=True) if row[1] != REPORT_LEVEL)),
-        tuple(sorted(zip(*content.sections, strict=True))),
+        chash, parsed.status, clean(parsed.message) or "", tuple(sorted(stored_check_rows(parsed))),
+        tuple(sorted(stored_sections(parsed))),
     )
 
 
@@ -168,13 +168,18 @@ def _fingerprint_old(stored: Any) -> tuple[Any, ...]:
 
 
 def _stage(stored: Any) -> _Staged:
-    """Parse one stored report and build its new content in the archive's compact form."""
+    """Parse one stored report, hash it, and when anything differs from the stored version build
+    the new version's content in the archive's compact form (an unchanged report needs none)."""
     from storage.reparse_store import new_content
+    from storage.writes import cell_tuples, content_hash
 
     parsed, index, atts = parse_stored(stored)
-    content = new_content(parsed, stored.page.final_url or stored.page.url)
-    changed = _fingerprint_new(parsed, content) != _fingerprint_old(stored)
-    return _Staged(stored, parsed, index, atts, content, changed)
+    cells = cell_tuples(parsed)
+    chash = content_hash(parsed, cells)
+    content = None
+    if _fingerprint_new(parsed, chash) != _fingerprint_old(stored):
+        content = new_content(parsed, stored.page.final_url or stored.page.url, cells, chash)
+    return _Staged(stored, parsed, index, atts, chash, content)
 
 
 def cell_diff(old: dict[str, tuple[float | None, str | None]], new: Sequence[tuple[Any, ...]]) -> list[
@@ -208,7 +213,7 @@ def _finish(st: _Staged, parser_version: str, old_cells: dict[str, tuple[float |
     out = Outcome(report_id=stored.report_id, agency=stored.agency, year=stored.year)
     out.was_parseable = stored.parse_status in PARSEABLE
     out.now_parseable = parsed.status in PARSEABLE
-    out.new_hash = content.chash
+    out.new_hash = st.chash
     out.changed = st.changed
     if not st.changed:
         out.write = ReparseWrite(

@@ -146,11 +146,16 @@ VERSION_FIELDS = (
 )
 
 
-def new_content(parsed: ParseResult, url: str) -> NewContent:
+def new_content(
+    parsed: ParseResult, url: str, cells: list[tuple[str, float | None, str]] | None = None, chash: str | None = None
+) -> NewContent:
     """The compact content of a new version of ``parsed`` found at ``url`` (the same values
-    storage.writes.version_row/content_rows give the crawl's record_report)."""
-    cells = w.cell_tuples(parsed)
-    chash = w.content_hash(parsed, cells)
+    storage.writes.version_row/content_rows give the crawl's record_report). ``cells``/``chash``:
+    storage.writes.cell_tuples/content_hash of ``parsed`` when the caller has them already."""
+    if cells is None:
+        cells = w.cell_tuples(parsed)
+    if chash is None:
+        chash = w.content_hash(parsed, cells)
     md = parsed.metadata
     clean = w.clean
     version = (
@@ -197,8 +202,15 @@ def content_hash(parsed: ParseResult) -> str:
 
 
 def stored_check_rows(parsed: ParseResult) -> list[tuple[str, str, str]]:
-    """(check, instance, verdict) exactly as storage.writes.insert_content names the instance rows."""
-    return [(c, i, v) for c, i, v, _ in w.check_rows(parsed) if i != w.REPORT_LEVEL]
+    """(check, instance, verdict) exactly as storage.writes.insert_content stores the instance rows
+    (cleaned text)."""
+    rows = w.clean_rows(w.check_rows(parsed), (0, 1, 3))  # type: ignore[arg-type]
+    return [(c, i, v) for c, i, v, _ in rows if i != w.REPORT_LEVEL]
+
+
+def stored_sections(parsed: ParseResult) -> list[tuple[str, str]]:
+    """(key, text) of the sections as storage.writes.insert_content stores them (cleaned text)."""
+    return w.clean_rows(list(parsed.sections.items()), (0, 1))  # type: ignore[return-value]
 
 
 def _like_escape(text: str) -> str:
@@ -466,6 +478,12 @@ class ReparseStoreMixin:
         """
         outcomes = BatchResult()
         with self._write() as conn:  # type: ignore[attr-defined]
+            if conn.dialect.name == "postgresql":
+                # Do not wait for the WAL flush at commit: the batch is still atomic and, once
+                # committed, seen by everyone; only a crash of the SERVER within a fraction of a
+                # second could lose it - and then its progress in parse_runs with it, so a resume
+                # simply re-parses it. Saves a disk flush per batch.
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             when = w.utcnow()
             if run_id is None and run_settings is not None and any(x.changes for x in writes):
                 run_id = _ensure_run(conn, parse_run_id, run_settings, when)
