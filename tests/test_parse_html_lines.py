@@ -81,3 +81,34 @@ def test_marked_container_split() -> None:
     page, inner = split_marked(element_lines(body, mark=container))
     assert page == ["head", "one", "1 |", "foot"]
     assert inner == ["one", "1 |"]
+
+
+def test_hidden_style_fold_matches_case_insensitive_regex() -> None:
+    """_fold_for_hidden + the plain pattern decide exactly like the re.I pattern, for every code point
+    that re.I or lower() relates to a letter of the pattern."""
+    import re
+    import sys
+
+    from crawler.parsing.html import _HIDDEN_STYLE, _HIDDEN_STYLE_LOW, _fold_for_hidden
+
+    letters = set("displayvisibilitynonehidden")
+    related = re.compile("[" + "".join(sorted(letters)) + "]", re.I)
+    for c in range(0x80, sys.maxunicode + 1):
+        ch = chr(c)
+        folded = _fold_for_hidden(ch)
+        if related.fullmatch(ch) or any(x in letters for x in folded):
+            assert folded in letters and related.fullmatch(ch), hex(c)
+    for style in (
+        "DISPLAY :NONE",
+        "d\u0130splay:none",
+        "d\u0131splay: none",
+        "vi\u017fibility:\thidden",
+        "font-family:宋体;display:block",
+        "dis play:none",
+        "display:\u3000none",
+        "VISIBILITY:HIDDEN;color:红",
+        "x\x00display:none",
+    ):
+        assert bool(_HIDDEN_STYLE.search(style)) == bool(_HIDDEN_STYLE_LOW.search(_fold_for_hidden(style))), (
+            style
+        )
