@@ -25,13 +25,33 @@ from crawler.parsing.result import Decoded, Link, Metadata, ParseResult
 
 log = logging.getLogger(__name__)
 
-_DROP_TAGS = ("script", "style", "noscript", "template", "object", "embed", "svg", "select", "button", "textarea")
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "object",
+    "embed",
+    "svg",
+    "select",
+    "button",
+    "textarea",
+)
 _BLOCK_TAGS = (
     "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section", "article",
     "header", "footer", "nav", "aside", "table", "tbody", "thead", "tfoot", "tr", "caption", "form", "blockquote",
     "pre", "hr", "address", "center", "title", "main", "figure", "figcaption", "fieldset", "legend", "option",
 )  # fmt: skip
-_CONTAINER_IDS = ("zoom", "Zoom", "ivs_content", "webeditorview", "UCAP-CONTENT", "ucap-content", "zoomcon", "content")
+_CONTAINER_IDS = (
+    "zoom",
+    "Zoom",
+    "ivs_content",
+    "webeditorview",
+    "UCAP-CONTENT",
+    "ucap-content",
+    "zoomcon",
+    "content",
+)
 _CONTAINER_CLASSES = (
     "TRS_Editor",
     "trs_editor_view",
@@ -41,15 +61,22 @@ _CONTAINER_CLASSES = (
     "article_content",
     "zwxl-article",
 )
-_ZJEG = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
+_ZJEG = re.compile(
+    r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I
+)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _CLOSE_TITLE = re.compile(r"</title", re.I)
 _OPEN_TITLE = re.compile(r"(<title[^>]*>)([^<]*)", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
 _ATTACH_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|rtf|ofd|zip|rar|et)$", re.I)
-_ATTACH_QUERY = re.compile(r"(?:filename|file|fileName|name|path)=[^&]*\.(pdf|docx?|wps|xlsx?|rtf|ofd|zip)\b", re.I)
-_IMG_SKIP = re.compile(r"logo|icon|ico_|banner|share|print|close|dot\.|arrow|btn|button|qrcode|ewm|erweima|weixin|wx\.|loading|blank|spacer|gov_?jc|jiucuo|conac|police|beian|wza|wzjc|bg\.", re.I)
+_ATTACH_QUERY = re.compile(
+    r"(?:filename|file|fileName|name|path)=[^&]*\.(pdf|docx?|wps|xlsx?|rtf|ofd|zip)\b", re.I
+)
+_IMG_SKIP = re.compile(
+    r"logo|icon|ico_|banner|share|print|close|dot\.|arrow|btn|button|qrcode|ewm|erweima|weixin|wx\.|loading|blank|spacer|gov_?jc|jiucuo|conac|police|beian|wza|wzjc|bg\.",
+    re.I,
+)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -275,7 +302,9 @@ def _container_rank(node: etree._Element) -> int:
     if nid in _CONTAINER_IDS:
         return _CONTAINER_IDS.index(nid)
     classes = (node.get("class") or "").split()
-    return len(_CONTAINER_IDS) + min((_CONTAINER_CLASSES.index(c) for c in classes if c in _CONTAINER_CLASSES), default=99)
+    return len(_CONTAINER_IDS) + min(
+        (_CONTAINER_CLASSES.index(c) for c in classes if c in _CONTAINER_CLASSES), default=99
+    )
 
 
 def _text_len(el: etree._Element, enough: int) -> int:
@@ -290,7 +319,9 @@ def _text_len(el: etree._Element, enough: int) -> int:
 
 def find_container(root: etree._Element) -> etree._Element:
     """The body container of portals.md §2 rule 5 (first in priority order with real text), else <body>."""
-    candidates = sorted(_container_candidates(root), key=_container_rank)  # stable: document order within a rank
+    candidates = sorted(
+        _container_candidates(root), key=_container_rank
+    )  # stable: document order within a rank
     best, best_size = None, -1
     for cand in candidates:
         size = _text_len(cand, 200)
@@ -433,7 +464,9 @@ def _build(
     try:
         return build_report(text=text, grids=grids, metadata=metadata, source=source)  # type: ignore[arg-type]
     except NotImplementedError:  # the tables step has not landed: keep page-level results
-        return ParseResult(status="unparsed", message="unparsed: table mapper not available", metadata=metadata)
+        return ParseResult(
+            status="unparsed", message="unparsed: table mapper not available", metadata=metadata
+        )
 
 
 def _grids(container: etree._Element, limits: ParseLimits) -> tuple[list, str]:
@@ -442,7 +475,9 @@ def _grids(container: etree._Element, limits: ParseLimits) -> tuple[list, str]:
     except ImportError:
         return [], ""
     try:
-        return list(grids_from_html(container, max_nesting=limits.max_nesting, max_cells=limits.max_table_cells)), ""
+        return list(
+            grids_from_html(container, max_nesting=limits.max_nesting, max_cells=limits.max_table_cells)
+        ), ""
     except NotImplementedError:
         return [], ""
     except RecursionError:
@@ -467,7 +502,19 @@ def _finish(
 ) -> ParseResult:
     # build_report may fill fields it learnt (e.g. the year from a table caption); ours win otherwise.
     md = result.metadata
-    for name in ("title", "index_no", "issuer", "doc_no", "written", "published", "category", "column", "agency", "agency_kind", "year"):
+    for name in (
+        "title",
+        "index_no",
+        "issuer",
+        "doc_no",
+        "written",
+        "published",
+        "category",
+        "column",
+        "agency",
+        "agency_kind",
+        "year",
+    ):
         if getattr(metadata, name) is None and getattr(md, name, None) is not None:
             setattr(metadata, name, getattr(md, name))
     result.metadata = metadata
@@ -491,8 +538,13 @@ def parse_html(payload: bytes, url: str, headers: Mapping[str, str], limits: Par
     text = decoded.text
     root = _parse_tree(text)
     if root is None:
-        return ParseResult(status="error", message="empty or unparseable HTML", encoding=decoded.encoding,
-                           encoding_declared=decoded.declared, encoding_rule=decoded.rule)
+        return ParseResult(
+            status="error",
+            message="empty or unparseable HTML",
+            encoding=decoded.encoding,
+            encoding_declared=decoded.declared,
+            encoding_rule=decoded.rule,
+        )
     meta = _meta_tags(root)
     _clean_tree(root)
 
@@ -521,22 +573,41 @@ def parse_html(payload: bytes, url: str, headers: Mapping[str, str], limits: Par
     h1 = next((_text_of(h) for h in root.iter("h1") if _text_of(h).strip()), None)
     candidates = [h1, _text_of(title_el) if title_el is not None else None]
     title_lines = page_lines if body_lines is page_lines else body_lines[:20] + page_lines[:80]
-    metadata = extract_metadata(page_lines, body_text, url, meta_tags=meta, candidates=candidates, title_lines=title_lines)
+    metadata = extract_metadata(
+        page_lines, body_text, url, meta_tags=meta, candidates=candidates, title_lines=title_lines
+    )
 
     attachments, images = collect_links(walk_root, container, url)
     is_report, reason = classify_content(metadata.title, body_text, page_lines)
     if not is_report:
         res = ParseResult(status="not_report", message=reason)
-        return _finish(res, metadata=metadata, decoded=decoded, source="html", attachments=attachments, images=images)
+        return _finish(
+            res, metadata=metadata, decoded=decoded, source="html", attachments=attachments, images=images
+        )
 
     grids, grid_note = _grids(container, limits)
     has_table = next(container.iter("table"), None) is not None
-    if not grids and not has_table and images and not attachments and _narrative_chars(body_lines, metadata.title) < 300:
-        res = ParseResult(status="image_only", message=f"report published as {len(images)} image(s) without text tables")
-        return _finish(res, metadata=metadata, decoded=decoded, source="html", attachments=attachments, images=images)
+    if (
+        not grids
+        and not has_table
+        and images
+        and not attachments
+        and _narrative_chars(body_lines, metadata.title) < 300
+    ):
+        res = ParseResult(
+            status="image_only", message=f"report published as {len(images)} image(s) without text tables"
+        )
+        return _finish(
+            res, metadata=metadata, decoded=decoded, source="html", attachments=attachments, images=images
+        )
 
     res = _build(text=body_text, grids=grids, metadata=metadata, source="html")
-    if res.status == "no_tables" and images and not attachments and _narrative_chars(body_lines, metadata.title) < 1500:
+    if (
+        res.status == "no_tables"
+        and images
+        and not attachments
+        and _narrative_chars(body_lines, metadata.title) < 1500
+    ):
         res.status = "image_only"
         res.message = f"report tables appear to be images ({len(images)} image(s))"
     elif res.status == "no_tables" and attachments:
@@ -544,18 +615,28 @@ def parse_html(payload: bytes, url: str, headers: Mapping[str, str], limits: Par
         res.message = f"{res.message}; {hint}" if res.message else f"no inline tables; {hint}"
     if grid_note:
         res.message = f"{res.message}; {grid_note}" if res.message else grid_note
-    return _finish(res, metadata=metadata, decoded=decoded, source="html", attachments=attachments, images=images)
+    return _finish(
+        res, metadata=metadata, decoded=decoded, source="html", attachments=attachments, images=images
+    )
 
 
-def parse_plain_text(payload: bytes, url: str, headers: Mapping[str, str], limits: ParseLimits) -> ParseResult:
+def parse_plain_text(
+    payload: bytes, url: str, headers: Mapping[str, str], limits: ParseLimits
+) -> ParseResult:
     """A .txt payload (or a text rendering): same steps without the tree."""
     decoded = decode_html(payload, headers)
     text = _CONTROL.sub("", decoded.text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [_SPACES.sub(" ", ln).strip() for ln in text.split("\n")]
     lines = [ln for ln in lines if ln]
     if not lines:
-        return ParseResult(status="error", message="empty text", source="text", encoding=decoded.encoding,
-                           encoding_declared=decoded.declared, encoding_rule=decoded.rule)
+        return ParseResult(
+            status="error",
+            message="empty text",
+            source="text",
+            encoding=decoded.encoding,
+            encoding_declared=decoded.declared,
+            encoding_rule=decoded.rule,
+        )
     body_text = "\n".join(lines)
     metadata = extract_metadata(lines, body_text, url)
     is_report, reason = classify_content(metadata.title, body_text, lines)
