@@ -26,8 +26,10 @@ _KEYS: tuple[tuple[str, str], ...] = (
     ("other", r"其他需要报告|其它需要报告|其他事项|需要说明的事项|其他需要说明|相关说明|附表"),
 )
 _KEY_RES = tuple((k, re.compile(p)) for k, p in _KEYS)
+# The leading lookahead (the ordinal's first character) changes no match; it lets the regex engine
+# skip the positions where no heading can start with one set test.
 _HEADING = re.compile(
-    r"(?:^|(?<=[\n。；;！!？?\s|]))([" + _ORD + r"]{1,2})\s*[、．.，,]\s*"
+    r"(?=[" + _ORD + r"])(?:^|(?<=[\n。；;！!？?\s|]))([" + _ORD + r"]{1,2})\s*[、．.，,]\s*"
     r"([^\n。；;|]{0,16}?(?:" + "|".join(p for _, p in _KEYS) + r")[^\n。；;|，,]{0,30}?)"
     r"(?=$|\n|[\s\u3000]|[：:。]|(?<=情况)|(?<=事项)|(?<=措施)|(?<=附表)|(?<=概述))"
 )
@@ -44,7 +46,9 @@ _TABLE_LABEL = re.compile(
     "上一年项目数量|本年增/减|处理决定数量|采购项目数量|采购总金额|第二十条第|行政许可|行政处罚|行政强制|行政事业性收费|"
     "政府集中采购|其他对外管理服务事项|规范性文件|^规章$|^其他$|^\\d+\\.其他$"
 )
-_SUBHEAD = re.compile(r"^[（(][一二三四五六七八九十\d]+[）)]|^[一二三四五六七八九十]+是|^\d+(?:[、．]|\.(?!\d))")
+_SUBHEAD = re.compile(
+    r"^[（(][一二三四五六七八九十\d]+[）)]|^[一二三四五六七八九十]+是|^\d+(?:[、．]|\.(?!\d))"
+)
 
 
 def _ordinal(s: str) -> int:
