@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 # Bodies above this size are real pages, not challenge shells (瑞数 / 加速乐 / 创宇盾 shells are 1-10 KB).
 _SHELL_MAX = 24 * 1024
@@ -84,7 +85,9 @@ _TRAD = (
     "為为個个們们來来後后從从舉举辭辞響响錄录備备門门級级準准製制廢废歸归勞劳稅税證证療疗衛卫醫医藥药學学專专導导陽阳讀读說说詢询覽览點点擊击"
 )
 _TRAD_MAP = str.maketrans(_TRAD[0::2], _TRAD[1::2])
-_TRAD_HINT = re.compile("[條項開報處複議訟總體況務據結轉續數權規範國辦關門區縣鎮鄉題問進與機構會發號時間實現]")
+_TRAD_HINT = re.compile(
+    "[條項開報處複議訟總體況務據結轉續數權規範國辦關門區縣鎮鄉題問進與機構會發號時間實現]"
+)
 
 
 def to_simplified(text: str) -> str:
@@ -154,6 +157,7 @@ def _normalise_title(title: str) -> str:
     return t
 
 
+@lru_cache(maxsize=8192)  # a pure function of the text; menu and list lines repeat across a site's pages
 def title_verdict(title: str | None) -> bool | None:
     """True: a report title. False: a known decoy (网站年报, 解读, 制度, 指南, 通知...). None: says nothing.
 
@@ -210,7 +214,9 @@ _BODY_MARKERS: tuple[re.Pattern[str], ...] = tuple(
 )
 # The opening formula of a report: "现将我局2020年度政府信息公开情况报告如下" / "…年度报告如下".
 _REPORT_INTRO = re.compile(r"现[将將].{0,40}?(?:19|20)\d{2}\s*年度?.{0,20}?政府信息公开.{0,12}?报告如下")
-_DECOY_BODY = re.compile(r"年度报告格式》|报告格式的通知|关于印发《中华人民共和国政府信息公开工作年度报告格式")
+_DECOY_BODY = re.compile(
+    r"年度报告格式》|报告格式的通知|关于印发《中华人民共和国政府信息公开工作年度报告格式"
+)
 
 
 def report_evidence(text: str) -> int:
