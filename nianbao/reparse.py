@@ -45,7 +45,8 @@ from typing import Any, TextIO
 log = logging.getLogger(__name__)
 
 PAGE = 512  # candidates read per keyset query
-BATCH = 16  # reports per worker task and per write transaction
+BATCH = 16  # reports per worker task and per write transaction: the smallest (see batch_size)
+MAX_BATCH = 48  # the largest: per-batch costs (queries, statements, commit, task) are spread thinner
 STALE_HEARTBEAT = dt.timedelta(minutes=10)  # another host's run counts as dead after this long silent
 PARSEABLE = ("ok", "partial")  # the parser found and mapped the tables (or a free-text report)
 CSV_COLUMNS = ("report_id", "agency", "year", "key", "old_value", "new_value", "old_raw", "new_raw")
@@ -177,7 +178,8 @@ def _stage(stored: Any) -> _Staged:
     cells = cell_tuples(parsed)
     chash = content_hash(parsed, cells)
     content = None
-    if _fingerprint_new(parsed, chash) != _fingerprint_old(stored):
+    # A new content hash is a change for sure; only an equal one needs the rest compared.
+    if chash != stored.content_hash or _fingerprint_new(parsed, chash) != _fingerprint_old(stored):
         content = new_content(parsed, stored.page.final_url or stored.page.url, cells, chash)
     return _Staged(stored, parsed, index, atts, chash, content)
 
@@ -539,8 +541,17 @@ def _fmt(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
+def batch_size(selected: int, workers: int) -> int:
+    """Reports per batch: as many as MAX_BATCH (each batch costs a few queries, a transaction and a
+    pool task whatever its size), but small enough that every worker gets several batches of a
+    small selection."""
+    if workers <= 0:
+        return MAX_BATCH
+    return max(BATCH, min(MAX_BATCH, selected // (workers * 4)))
+
+
 def _batches(archive: Any, filters: dict[str, Any], after: int, current: str, since: str | None,
-             done: Sequence[Sequence[int]] = ()) -> Iterator[Batch]:
+             done: Sequence[Sequence[int]] = (), size: int = BATCH) -> Iterator[Batch]:
     """The selection in id order, cut into batches that together cover every id after ``after``
     (skipped ones too, so the committed ranges join up). Ids inside ``done`` ranges (committed by
     an interrupted attempt of this run, and counted then) are left out and not counted again."""
@@ -559,7 +570,7 @@ def _batches(archive: Any, filters: dict[str, Any], after: int, current: str, si
                 todo.append(c.report_id)
             else:
                 skipped += 1
-            if len(todo) == BATCH:
+            if len(todo) == size:
                 yield Batch(todo, prev, c.report_id, skipped)
                 prev, todo, skipped = c.report_id, [], 0
         after = page[-1].report_id
@@ -628,7 +639,8 @@ def run_reparse(
         outcome = "finished"
         try:
             _drive(archive, workers, start_method, _batches(archive, sql_filters, after, PARSER_VERSION,
-                   since_version, done), counts, parse_run_id, run_id, dry_run, writer, bar, workers_write)
+                   since_version, done, batch_size(total_selected, workers)), counts, parse_run_id, run_id,
+                   dry_run, writer, bar, workers_write)
         except BaseException:
             bar.close()
             try:  # the counts stay those committed with the batches, matching last_report_id and _done
