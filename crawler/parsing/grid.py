@@ -62,7 +62,7 @@ class Grid:
         return cls(
             rows=[
                 [
-                    GridCell(r[c] if c < len(r) else "", (i, c))
+                    _cell(r[c] if c < len(r) else "", (i, c))
                     for c in range(len(r) if layout == "text" else width)
                 ]
                 for i, r in enumerate(rows)
@@ -93,11 +93,14 @@ _CAPTION_TAGS = frozenset(
 )
 
 
+_SPAN_DIGITS = re.compile(r"\s*(\d+)")
+
+
 def _span(value: str | None, cap: int) -> int:
     """A rowspan/colspan attribute as a sane int: junk -> 1, 0 or huge -> ``cap``."""
     if not value:
         return 1
-    digits = re.match(r"\s*(\d+)", value)
+    digits = _SPAN_DIGITS.match(value)
     if not digits:
         return 1
     n = int(digits.group(1)[:7])
@@ -241,7 +244,7 @@ def _grid_from_table(table: object, budget: int) -> tuple[Grid, int]:
     slots: list[list[GridCell | None]] = [[] for _ in range(n_rows)]
     used = 0
     truncated = False
-    cell = _cell
+    new, cell_type = _new_tuple, GridCell  # GridCell built inline: this loop runs once per table cell
     for r, tr in enumerate(trs):
         c = 0
         line = slots[r]
@@ -261,18 +264,18 @@ def _grid_from_table(table: object, budget: int) -> tuple[Grid, int]:
                     truncated = True
                     break
                 if c < n:
-                    line[c] = cell(cell_text(td), (r, c))
+                    line[c] = new(cell_type, (cell_text(td), (r, c)))
                 else:
                     if c > n:
                         line.extend([None] * (c - n))
-                    line.append(cell(cell_text(td), (r, c)))
+                    line.append(new(cell_type, (cell_text(td), (r, c))))
                 used += 1
                 c += 1
                 continue
             if used + rs * cs > budget:
                 truncated = True
                 break
-            slot = cell(cell_text(td), (r, c))  # one tuple (and origin) shared by every slot it covers
+            slot = _cell(cell_text(td), (r, c))  # one tuple (and origin) shared by every slot it covers
             for dr in range(rs):
                 target = slots[r + dr]
                 if len(target) < c + cs:
@@ -294,6 +297,6 @@ def _grid_from_table(table: object, budget: int) -> tuple[Grid, int]:
         if None in line:  # holes (rows shorter than the table): empty cells of their own
             for c, x in enumerate(line):
                 if x is None:
-                    line[c] = cell("", (r, c))
+                    line[c] = _cell("", (r, c))
         rows.append(line)  # type: ignore[arg-type]
     return Grid(rows=rows, truncated=truncated), used
