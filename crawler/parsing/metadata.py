@@ -121,6 +121,10 @@ def parse_date(value: str | None) -> dt.date | None:
 # Label scanning
 
 
+_LABEL_SPACE = re.compile(r"[\s\u3000\xa0]")
+_TRAILING_BAR = re.compile(r"\s*\|\s*$")
+
+
 def scan_labels(lines: Iterable[str], max_lines: int = 800) -> dict[str, str]:
     """label → first value found, over metadata-looking lines (labels at line start, or ≥ 2 labels)."""
     found: dict[str, str] = {}
@@ -140,10 +144,10 @@ def scan_labels(lines: Iterable[str], max_lines: int = 800) -> dict[str, str]:
         if not starts_with_label and len(matches) < 2:
             continue
         for i, m in enumerate(matches):
-            label = re.sub(r"[\s\u3000\xa0]", "", m.group(1))
+            label = _LABEL_SPACE.sub("", m.group(1))
             end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
             value = line[m.end() : end].strip(" \t\u3000\xa0|:：")
-            value = re.sub(r"\s*\|\s*$", "", value).strip()
+            value = _TRAILING_BAR.sub("", value).strip()
             if label not in found or (not found[label] and value):
                 found[label] = value
     return found

@@ -16,6 +16,7 @@ import re
 from crawler.parsing.grid import Grid
 from crawler.parsing.values import looks_like_value
 
+_BARS = re.compile(r"[|｜]")
 _PIPE_ONLY = re.compile(r"^[|｜\s]+$")
 _RUN_SPLIT = re.compile(r"[ \t\u3000\xa0]+")
 _MAX_LABEL = 300  # longer lines are narrative, never a table cell
@@ -77,7 +78,7 @@ def grids_from_text(text: str) -> list[Grid]:
             continue
         if "|" in line or "｜" in line:
             n_pipes = line.count("|") + line.count("｜")
-            cells = [c.strip() for c in re.split(r"[|｜]", line)]
+            cells = [c.strip() for c in _BARS.split(line)]
             if line.startswith(("|", "｜")):
                 cells = cells[1:]
             if line.endswith(("|", "｜")) and cells:
