@@ -5,9 +5,16 @@ How it runs (and why):
   however large the archive is. Reports whose current version was already produced (or confirmed)
   by this parser version are skipped without reading a blob.
 - Worker processes (forkserver/spawn: no inherited SQLAlchemy connections) each open the archive,
-  read a small batch of reports (captures, blobs, old content), parse page and attachments exactly
-  like the crawl (parse_document + crawler.parsing.assemble), and return the new result with its
-  diff against the stored one. Parsing is the CPU cost, so it is what runs in parallel.
+  read a batch of reports (captures, blobs, old checks and sections), parse page and attachments
+  exactly like the crawl (parse_document + crawler.parsing.assemble), and diff the result against
+  the stored version. Parsing is the CPU cost, so it is what runs in parallel; everything else is
+  kept small because it adds to it report by report:
+  - the archive's content hash decides: an equal hash (plus equal status, checks and sections) is
+    "unchanged" and only the parser version is confirmed; the old cells (~200 rows) are read, for
+    the whole batch at once, only for reports whose hash changed, to list the changed cells;
+  - a changed report travels as compact plain columns ready to insert
+    (storage.reparse_store.NewContent), never as a ParseResult: pickling ~200 Cell dataclasses
+    between processes cost more than the database write itself.
 - Each batch of whole reports is written with the run's progress in ONE transaction
   (Archive.apply_reparse_batch, a few statements per batch rather than per report). On PostgreSQL
   the workers write their own batches, so writes run in parallel like the parsing; on SQLite (one
@@ -47,6 +54,13 @@ log = logging.getLogger(__name__)
 PAGE = 512  # candidates read per keyset query
 BATCH = 16  # reports per worker task and per write transaction: the smallest (see batch_size)
 MAX_BATCH = 48  # the largest: per-batch costs (queries, statements, commit, task) are spread thinner
+# Imported once by the forkserver, so every worker forks with the parser (and what its first report
+# would import: tables, checks, sections...) and the archive code already loaded.
+FORKSERVER_PRELOAD = [
+    "nianbao.reparse", "crawler.parsing.dispatch", "crawler.parsing.assemble", "crawler.parsing.html",
+    "crawler.parsing.report", "crawler.parsing.tables", "crawler.parsing.checks", "crawler.parsing.sections",
+    "storage.archive",
+]
 STALE_HEARTBEAT = dt.timedelta(minutes=10)  # another host's run counts as dead after this long silent
 PARSEABLE = ("ok", "partial")  # the parser found and mapped the tables (or a free-text report)
 CSV_COLUMNS = ("report_id", "agency", "year", "key", "old_value", "new_value", "old_raw", "new_raw")
@@ -704,7 +718,7 @@ def _drive(archive: Any, workers: int, start_method: str | None, batches: Iterat
     method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":  # workers fork from a server that has the parser imported already
-        ctx.set_forkserver_preload(["nianbao.reparse", "crawler.parsing.html", "storage.archive"])
+        ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
     db = archive_url(archive)
     inflight: deque[tuple[Future[Any], Batch]] = deque()
 

@@ -13,7 +13,9 @@ row lock taken by the transaction's last statement only.
 
 Speed: a batch costs a fixed number of statements, not a number per report (current versions in
 one SELECT, executemany updates, one multi-row INSERT ... RETURNING of the new versions, one bulk
-insert per content table).
+insert per content table: SQLite executemany, PostgreSQL binary COPY). The workers hand over each
+new version as :class:`NewContent`, plain columns already cleaned, so the writer only prefixes the
+new version ids.
 
 Memory: candidates are read by keyset pages (``reports.id > after``), inputs per small batch of
 report ids, so nothing grows with the archive.
