@@ -351,10 +351,15 @@ def _watch_parent(parent_pid: int) -> None:
             pass
 
 
-def _work(report_ids: list[int]) -> list[Outcome]:
+def _work(report_ids: list[int], keep_writes: bool = True) -> list[Outcome]:
+    """Parse and diff a batch; ``keep_writes`` False (a dry run): the new versions are not sent back."""
     from crawler.parsing.dispatch import PARSER_VERSION
 
-    return reparse_ids(_worker_archive, report_ids, PARSER_VERSION)
+    outcomes = reparse_ids(_worker_archive, report_ids, PARSER_VERSION)
+    if not keep_writes:
+        for out in outcomes:
+            out.write = None
+    return outcomes
 
 
 def _work_and_write(batch: Batch, parse_run_id: int, run_id: int | None) -> tuple[list[Outcome], dict[str, Any]]:
@@ -736,7 +741,7 @@ def _drive(archive: Any, workers: int, start_method: str | None, batches: Iterat
                 if workers_write:
                     inflight.append((pool.submit(_work_and_write, batch, parse_run_id, run_id), batch))
                 else:
-                    inflight.append((pool.submit(_work, batch.ids), batch))
+                    inflight.append((pool.submit(_work, batch.ids, not dry_run), batch))
                 while len(inflight) >= workers * 3:
                     finish(*inflight.popleft())
             while inflight:

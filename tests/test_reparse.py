@@ -333,3 +333,56 @@ def test_summary_text() -> None:
     text = format_summary(Summary(7, "1.0.0", counts, "finished", False, 2, 1.5))
     assert "reparse run 7 (parser 1.0.0, 2 worker(s)): finished" in text
     assert "2 reports changed" in text and "checks fail -> pass: 1 (t3_flow 1)" in text
+
+
+# --- what the compact hand-over writes ------------------------------------------------------------
+
+VERSION_FIELDS = ("url", "title", "index_no", "issuer", "doc_no", "written_date", "published_date", "category",
+                  "template", "source", "parser_version", "parse_status", "parse_message", "content_hash")
+
+
+def _current_content(archive: Archive, report_id: int) -> dict[str, object]:
+    """The current version's own columns and its content rows, as stored."""
+    from sqlalchemy import text
+
+    (version,) = [h for h in archive.report_history(report_id) if h["is_current"]]
+    out: dict[str, object] = {k: version[k] for k in VERSION_FIELDS}
+    with archive._engine.connect() as conn:
+        for table, cols in (("cells", "key, value, raw"), ("checks", '"check", instance, verdict, detail'),
+                            ("sections", "key, text")):
+            rows = conn.execute(text(f"SELECT {cols} FROM {table} WHERE version_id = :v"), {"v": version["id"]})
+            out[table] = sorted(tuple(r) for r in rows)
+    return out
+
+
+def test_reparsed_versions_hold_exactly_what_the_crawl_would_store(db_url: str, tmp_path: Path) -> None:
+    """The workers send new versions as compact columns, not ParseResults: the rows written must be
+    the very rows record_report writes for the same parse (every version column, cells, checks
+    with their details, sections), and the content hash the crawl's, so a later crawl of the same
+    page finds the report unchanged."""
+    stored = populate(db_url, 4, kinds=("drop3", "value", "empty", "worse"))
+    assert run_reparse(db_url, workers=2, progress=io.StringIO()).counts["changed"] == 4
+    crawl_db = f"sqlite:///{tmp_path / 'crawl.db'}"
+    with Archive.open(db_url) as archive, Archive.open(crawl_db) as crawl:
+        for s in stored:
+            rec = crawl.record_report(run_id=None, portal=PORTAL, page=s.page, parsed=s.good)
+            got, want = _current_content(archive, s.report_id), _current_content(crawl, rec.report_id)
+            assert got == want, s.kind
+            again = archive.record_report(run_id=None, portal=PORTAL, page=s.page, parsed=s.good)
+            assert (again.report_id, again.change) == (s.report_id, "unchanged")
+
+
+def test_cell_diff_lists_added_removed_and_changed_cells_by_key() -> None:
+    from nianbao.reparse import cell_diff
+
+    old = {"a": (1.0, "1"), "b": (2.0, "2"), "d": (None, None), "e": (5.0, "5")}
+    new = [("a", 1.0, "1"), ("b", 3.0, "3"), ("c", 4.0, "4"), ("d", None, ""), ("e", 5.0, "五")]
+    assert cell_diff(old, new) == [
+        ("b", 2.0, 3.0, "2", "3", "changed"), ("c", None, 4.0, None, "4", "added"),
+        ("e", 5.0, 5.0, "5", "五", "changed"),
+    ]
+    assert cell_diff(old, [("a", 1.0, "1")]) == [
+        ("b", 2.0, None, "2", None, "removed"), ("d", None, None, None, None, "removed"),
+        ("e", 5.0, None, "5", None, "removed"),
+    ]
+    assert cell_diff({}, []) == [] and cell_diff(old, [(k, *v) for k, v in old.items()]) == []
