@@ -256,7 +256,7 @@ def detect_template_detail(text: str) -> tuple[Template, bool]:
     A cheap normalisation (no whitespace, ASCII brackets) finds the markers on almost every page;
     only when it finds none is the text fully normalised (NFKC, Traditional -> Simplified).
     """
-    cheap = _WS.sub("", text).replace("（", "(").replace("）", ")")
+    cheap = _no_space(text).replace("（", "(").replace("）", ")")
     found = _markers(cheap)
     if found[0] == "unknown" or found[0] == "pre2019":
         full = _full_norm(text)
@@ -269,7 +269,14 @@ def _full_norm(text: str) -> str:
     """base_norm without the cache (page-sized strings must not pile up in an LRU cache)."""
     t = unicodedata.normalize("NFKC", text).translate(_TRAD).replace("档案", "文件")
     t = t.replace("〔", "(").replace("〕", ")").replace("［", "[").replace("］", "]")
-    return _WS.sub("", t)
+    return _no_space(t)
+
+
+def _no_space(text: str) -> str:
+    """``text`` without whitespace, as _WS.sub("", text): str.split() splits on exactly the characters
+    \\s matches (str.isspace; tests/test_parse_fast_paths.py checks every code point), and on a
+    page-sized text it is several times faster than the regex."""
+    return "".join(text.split())
 
 
 _ITEM_9 = re.compile(r"第二十条第\(?(九|9)\)?项")
