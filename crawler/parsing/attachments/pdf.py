@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import groupby
+from operator import itemgetter
 
 from crawler.parsing.attachments.common import AttachmentError, Span, clean_text, grid_from_spans, pick_title
 from crawler.parsing.dispatch import ParseLimits
@@ -261,11 +262,14 @@ def _ruled_tables(page: object, index: int) -> list[_Table]:
         "explicit_horizontal_lines": _missing_rules(filtered),
     }
     out: list[_Table] = []
+    located: _Located | None = None
     for table in _find_tables(filtered, settings):
         cells = [bbox for row in table.rows for bbox in row.cells if bbox is not None]
         if len({round(b[0]) for b in cells}) < 2:  # one-column "tables" are framed prose
             continue
-        texts = _cell_texts(cells, page.chars)  # type: ignore[attr-defined]
+        if located is None:
+            located = _locate(page.chars)  # type: ignore[attr-defined]
+        texts = _cell_texts(cells, located)
         boxes = [_Box(b[0], b[1], b[2], b[3], clean_text(t)) for b, t in zip(cells, texts, strict=True)]
         _, top, _, bottom = table.bbox
         caption = _caption_above(page, top)
@@ -312,7 +316,7 @@ def _merge_edges(edges: list[dict], snap_x: float, snap_y: float, join_x: float,
     from pdfplumber.utils.clustering import make_cluster_dict
 
     snap = snap_x > 0 or snap_y > 0  # pdfplumber then snaps both orientations
-    snapped: list[dict] = []
+    snapped: dict[str, list[tuple[float, ...]]] = {}
     for orient, attr, tol in (("v", "x0", snap_x), ("h", "top", snap_y)):
         group = [e for e in edges if e["orientation"] == orient]
         mean: dict[float, float] = {}  # position -> the mean of its cluster
@@ -328,54 +332,52 @@ def _merge_edges(edges: list[dict], snap_x: float, snap_y: float, join_x: float,
                 counts[k] = counts.get(k, 0) + 1
             mean = {v: sums[k] / counts[k] for v, k in cluster_of.items()}
         seen: set[tuple[float, ...]] = set()
+        out_of: list[tuple[float, ...]] = []
         for e in group:
+            # (x0, x1, top, bottom, width, height)
             key = (e["x0"], e["x1"], e["top"], e["bottom"], e["width"], e["height"])
             if key in seen:
                 continue
             seen.add(key)
-            x0, x1, top, bottom = key[:4]
             if snap:
                 shift = mean[e[attr]] - e[attr]  # pdfplumber's move_object
                 if orient == "v":
-                    x0, x1 = x0 + shift, x1 + shift
+                    key = (key[0] + shift, key[1] + shift, *key[2:])
                 else:
-                    top, bottom = top + shift, bottom + shift
-            snapped.append(
-                {
-                    "orientation": orient,
-                    "object_type": "edge",
-                    "x0": x0,
-                    "x1": x1,
-                    "top": top,
-                    "bottom": bottom,
-                    "width": key[4],
-                    "height": key[5],
-                }
-            )
-
-    def group_key(e: dict) -> tuple[str, float]:
-        return ("h", e["top"]) if e["orientation"] == "h" else ("v", e["x0"])
+                    key = (key[0], key[1], key[2] + shift, key[3] + shift, key[4], key[5])
+            out_of.append(key)
+        snapped[orient] = out_of
 
     out: list[dict] = []
-    for (orient, _), items in groupby(sorted(snapped, key=group_key), key=group_key):
-        lo, hi = ("x0", "x1") if orient == "h" else ("top", "bottom")
-        tol = join_x if orient == "h" else join_y
-        ordered = sorted(items, key=lambda e: e[lo])
-        joined = [ordered[0]]
-        for e in ordered[1:]:
-            last = joined[-1]
-            if e[lo] <= last[hi] + tol:
-                if e[hi] > last[hi]:  # extend the current edge (pdfplumber's resize_object)
-                    grown = dict(last)
-                    if hi == "x1":
-                        grown["width"] = e["x1"] - last["x0"]
-                    else:
-                        grown["height"] = last["height"] + (e["bottom"] - last["bottom"])
-                    grown[hi] = e[hi]
-                    joined[-1] = grown
-            else:
-                joined.append(e)
-        out.extend(joined)
+    for orient in ("h", "v"):  # pdfplumber sorts the edges by (orientation, position)
+        at, lo, hi, tol = (2, 0, 1, join_x) if orient == "h" else (0, 2, 3, join_y)
+        for _, items in groupby(sorted(snapped[orient], key=itemgetter(at)), key=itemgetter(at)):
+            ordered = sorted(items, key=itemgetter(lo))
+            joined = [list(ordered[0])]
+            for e in ordered[1:]:
+                last = joined[-1]
+                if e[lo] <= last[hi] + tol:
+                    if e[hi] > last[hi]:  # extend the current edge (pdfplumber's resize_object)
+                        if orient == "h":
+                            last[4] = e[1] - last[0]
+                        else:
+                            last[5] = last[5] + (e[3] - last[3])
+                        last[hi] = e[hi]
+                else:
+                    joined.append(list(e))
+            for x0, x1, top, bottom, width, height in joined:
+                out.append(
+                    {
+                        "orientation": orient,
+                        "object_type": "edge",
+                        "x0": x0,
+                        "x1": x1,
+                        "top": top,
+                        "bottom": bottom,
+                        "width": width,
+                        "height": height,
+                    }
+                )
     return out
 
 
@@ -391,32 +393,35 @@ def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, flo
     points = sorted(intersections)
     v_sets = {p: {obj_to_bbox(e) for e in intersections[p]["v"]} for p in points}
     h_sets = {p: {obj_to_bbox(e) for e in intersections[p]["h"]} for p in points}
-    rank = {p: i for i, p in enumerate(points)}
     by_x: dict[float, list[tuple[float, float]]] = {}
     by_y: dict[float, list[tuple[float, float]]] = {}
-    for p in points:  # in sorted order, so each list is sorted too
+    for p in points:  # in sorted order: a column is sorted by y, a row by x
         by_x.setdefault(p[0], []).append(p)
         by_y.setdefault(p[1], []).append(p)
+    # the points after p in the sorted order with p's x (y) are those after it in its column (row)
+    col_pos = {p: i for col in by_x.values() for i, p in enumerate(col)}
+    row_pos = {p: i for row in by_y.values() for i, p in enumerate(row)}
 
-    def connects(p1: tuple[float, float], p2: tuple[float, float]) -> bool:
-        if p1[0] == p2[0] and not v_sets[p1].isdisjoint(v_sets[p2]):
-            return True
-        return p1[1] == p2[1] and not h_sets[p1].isdisjoint(h_sets[p2])
-
+    # pdfplumber's edge_connects, for the pairs it is asked about: two points of a column share a
+    # vertical edge, two points of a row a horizontal one (the points are distinct)
     cells: list[tuple[float, float, float, float]] = []
     for pt in points[:-1]:
-        i = rank[pt]
-        below = [q for q in by_x[pt[0]] if rank[q] > i]
-        right = [q for q in by_y[pt[1]] if rank[q] > i]
+        below = by_x[pt[0]][col_pos[pt] + 1 :]
+        right = by_y[pt[1]][row_pos[pt] + 1 :]
+        pt_v, pt_h = v_sets[pt], h_sets[pt]
         found = None
         for below_pt in below:
-            if not connects(pt, below_pt):
+            if pt_v.isdisjoint(v_sets[below_pt]):
                 continue
             for right_pt in right:
-                if not connects(pt, right_pt):
+                if pt_h.isdisjoint(h_sets[right_pt]):
                     continue
                 corner = (right_pt[0], below_pt[1])
-                if corner in intersections and connects(corner, right_pt) and connects(corner, below_pt):
+                if (
+                    corner in intersections
+                    and not v_sets[corner].isdisjoint(v_sets[right_pt])
+                    and not h_sets[corner].isdisjoint(h_sets[below_pt])
+                ):
                     found = (pt[0], pt[1], corner[0], corner[1])
                     break
             if found:
@@ -426,14 +431,31 @@ def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, flo
     return cells
 
 
-def _cell_texts(cells: list[tuple[float, float, float, float]], chars: list[dict]) -> list[str]:
+@dataclass(slots=True)
+class _Located:
+    """A page's chars by the height of their centres, for the cell lookups of its tables."""
+
+    v_mids: list[float]  # sorted
+    entries: list[tuple[float, float, int, dict]]  # (v_mid, h_mid, position on the page, char)
+
+
+def _locate(chars: list[dict]) -> _Located:
+    entries = sorted(
+        (((c["top"] + c["bottom"]) / 2, (c["x0"] + c["x1"]) / 2, i, c) for i, c in enumerate(chars)),
+        key=itemgetter(0, 2),
+    )
+    return _Located([e[0] for e in entries], entries)
+
+
+def _cell_texts(cells: list[tuple[float, float, float, float]], located: _Located) -> list[str]:
     """The text of each cell: its chars (by their centre, as pdfplumber's ``Table.extract``) joined.
 
     ``Table.extract`` tests every char against every row and cell (rows x chars, then cells x row
     chars), a third of a ruled page's CPU. Cells do not overlap, so each char is looked up once in a
     slot index: the cell edges cut the table into elementary slots, each covered by at most one cell.
+    Only the chars whose centre lies within the table's height are looked at.
     """
-    from bisect import bisect_right
+    from bisect import bisect_left, bisect_right
 
     xs = sorted({v for c in cells for v in (c[0], c[2])})
     ys = sorted({v for c in cells for v in (c[1], c[3])})
@@ -442,17 +464,17 @@ def _cell_texts(cells: list[tuple[float, float, float, float]], chars: list[dict
         for i in range(bisect_right(ys, top) - 1, bisect_right(ys, bottom) - 1):
             for j in range(bisect_right(xs, x0) - 1, bisect_right(xs, x1) - 1):
                 slot.setdefault((i, j), n)
-    found: list[list[dict]] = [[] for _ in cells]
-    y_lo, y_hi, x_lo, x_hi = ys[0], ys[-1], xs[0], xs[-1]
-    for ch in chars:
-        v_mid = (ch["top"] + ch["bottom"]) / 2
-        h_mid = (ch["x0"] + ch["x1"]) / 2
-        if not (y_lo <= v_mid < y_hi and x_lo <= h_mid < x_hi):
-            continue  # outside the table (its slots span [first, last) line on each axis)
+    found: list[list[tuple[int, dict]]] = [[] for _ in cells]
+    x_lo, x_hi = xs[0], xs[-1]
+    start, stop = bisect_left(located.v_mids, ys[0]), bisect_left(located.v_mids, ys[-1])
+    for v_mid, h_mid, pos, ch in located.entries[start:stop]:  # the slots span [first, last) line
+        if not x_lo <= h_mid < x_hi:
+            continue
         n = slot.get((bisect_right(ys, v_mid) - 1, bisect_right(xs, h_mid) - 1))
         if n is not None:
-            found[n].append(ch)
-    return [_extract_text(cs) for cs in found]
+            found[n].append((pos, ch))
+    # each cell's chars in page order, as pdfplumber hands them on
+    return [_extract_text([ch for _, ch in sorted(cs, key=itemgetter(0))]) for cs in found]
 
 
 def _runs(chars: list[dict], x_tolerance: float, y_tolerance: float) -> list[list[dict]] | None:

@@ -30,6 +30,7 @@ from math import floor
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from pdfminer.fontmetrics import FONT_METRICS
 
 # PDFium is not thread-safe: one document at a time per process
 _LOCK = threading.Lock()
@@ -60,6 +61,7 @@ _C = {
         "FPDFText_IsGenerated",
         "FPDFText_GetTextObject",
         "FPDFText_GetUnicode",
+        "FPDFText_GetText",
         "FPDFText_HasUnicodeMapError",
         "FPDFText_IsHyphen",
         "FPDFText_GetCharOrigin",
@@ -103,7 +105,12 @@ class PdfOpenError(Exception):
 
 @dataclass(slots=True)
 class LayerPage:
-    """One page as pdfplumber objects: ``chars`` in content order, ``graphics`` (line/rect/curve)."""
+    """One page as pdfplumber objects: ``chars`` in content order, ``graphics`` (line/rect/curve).
+
+    A char has the keys pdfplumber's text and word functions read (text, x0, x1, top, bottom,
+    doctop, upright, size, object_type); a graphic those its table search and its edge functions
+    read.
+    """
 
     number: int
     width: float
@@ -146,20 +153,17 @@ def read_page(doc: pdfium.PdfDocument, index: int, doctop: float) -> LayerPage:
         if x0 or y0:
             raise NeedsFallback(f"page {index + 1} has a MediaBox not at the origin")
         height = y1 - y0
-        walk = _Walk(index + 1, height, doctop)
+        walk = _Walk(height)
         textpage = None
         try:
             walk.objects(ctypes.cast(page.raw, ctypes.c_void_p).value, None)
             textpage = page.get_textpage()
-            chars = _chars(ctypes.cast(textpage.raw, ctypes.c_void_p).value, walk.text_order, height)
+            chars = _chars(ctypes.cast(textpage.raw, ctypes.c_void_p).value, walk, height, doctop)
         except (ValueError, OverflowError) as exc:  # an infinite or NaN coordinate
             raise NeedsFallback(f"page {index + 1}: {exc}") from exc
         finally:
             if textpage is not None:
                 textpage.close()
-        for ch in chars:
-            ch["page_number"] = index + 1
-            ch["doctop"] = doctop + ch["top"]
         return LayerPage(index + 1, float(x1 - x0), float(height), chars, walk.graphics)
     finally:
         page.close()
@@ -175,6 +179,7 @@ class _Font:
     descent: float  # the font descriptor's Descent, per unit of size (negative)
     name: str
     widths: dict[int, float | None]  # Unicode -> advance per 1000 units (see _advance)
+    afm: dict[str, int] | None  # the built-in metrics pdfminer uses instead for this font name
 
 
 @dataclass(slots=True)
@@ -193,9 +198,11 @@ class _TextObj:
     simple: bool  # an upright, unrotated, unskewed matrix: the common case, computed inline
 
 
-def _text_obj(handle: int, order: int, fonts: dict[int, _Font]) -> _TextObj:
+def _text_obj(handle: int, order: int, outer: _Matrix | None, fonts: dict[int, _Font]) -> _TextObj:
     m = pdfium_c.FS_MATRIX()
     _C["FPDFPageObj_GetMatrix"](handle, m)
+    if outer is not None:  # a text object of a form XObject: its matrix is in the form's space
+        m.a, m.b, m.c, m.d, m.e, m.f = _concat((m.a, m.b, m.c, m.d, m.e, m.f), outer)
     size = ctypes.c_float()
     _C["FPDFTextObj_GetFontSize"](handle, size)
     font = _C["FPDFTextObj_GetFont"](handle) or 0
@@ -206,9 +213,16 @@ def _text_obj(handle: int, order: int, fonts: dict[int, _Font]) -> _TextObj:
         name_len = _C["FPDFFont_GetBaseFontName"](font, None, 0)
         buf = ctypes.create_string_buffer(max(name_len, 1))
         _C["FPDFFont_GetBaseFontName"](font, buf, name_len)
+        name = buf.value.decode("utf-8", "replace")
         d = descent.value
+        afm = None
+        if name in FONT_METRICS:
+            # pdfminer takes the metrics of a font named like one of the standard fonts (Helvetica,
+            # Arial, Times-Roman, ...) from its AFM table, whatever the PDF says
+            metrics, afm = FONT_METRICS[name]
+            d = float(metrics.get("Descent", 0))  # type: ignore[arg-type]
         d = -d if d > 0 else d  # a positive Descent is taken as negative (pdfminer does the same)
-        info = fonts[font] = _Font(d / 1000, buf.value.decode("utf-8", "replace"), {})
+        info = fonts[font] = _Font(d / 1000, name, {}, afm)
     return _TextObj(
         order,
         m.a,
@@ -226,7 +240,7 @@ def _text_obj(handle: int, order: int, fonts: dict[int, _Font]) -> _TextObj:
 _GENERATED = frozenset((0x20, 0x0D, 0x0A))  # the only chars PDFium generates: space, CR, LF
 
 
-def _chars(textpage: int, order: dict[int, int], height: float) -> list[dict]:
+def _chars(textpage: int, walk: _Walk, height: float, doctop: float) -> list[dict]:
     """The chars of the text page, in content-stream order (that of their text objects).
 
     PDFium's text page sorts the text objects of a line by their x position and adds generated
@@ -243,16 +257,19 @@ def _chars(textpage: int, order: dict[int, int], height: float) -> list[dict]:
     is_generated = _C["FPDFText_IsGenerated"]
     map_error = _C["FPDFText_HasUnicodeMapError"]
     get_origin = _C["FPDFText_GetCharOrigin"]
+    codes = _all_unicode(textpage, n)
     for i in range(n):
         handle = get_obj(textpage, i)
         if not handle:
             continue  # line breaks PDFium adds between text objects
-        code = get_unicode(textpage, i)
+        code = codes[i] if codes is not None else get_unicode(textpage, i)
         if code in _GENERATED and is_generated(textpage, i):
             continue  # a space PDFium adds inside a text object for a wide gap
         t = objs.get(handle)
         if t is None:
-            t = objs[handle] = _text_obj(handle, order.get(handle, -1), fonts)
+            t = objs[handle] = _text_obj(
+                handle, walk.text_order.get(handle, -1), walk.form_matrix.get(handle), fonts
+            )
         if map_error(textpage, i) == 1:
             text = f"(cid:{code})"  # no Unicode for this glyph: PDFium gives the char code
         elif code == 2 and _C["FPDFText_IsHyphen"](textpage, i):
@@ -261,7 +278,9 @@ def _chars(textpage: int, order: dict[int, int], height: float) -> list[dict]:
             text = chr(code)
         widths = t.info.widths
         width = widths.get(code)
-        if width is None:
+        if t.info.afm is not None:
+            width = t.info.afm.get(text, 0)
+        elif width is None:
             width = widths[code] = _advance(t.font, code)
             if width is None:  # no width to be had from the font: the loose box's (a glyph's extent)
                 box = pdfium_c.FS_RECTF()
@@ -275,28 +294,43 @@ def _chars(textpage: int, order: dict[int, int], height: float) -> list[dict]:
             x1 = x + t.a * (width / 1000 * fs)
             y0 = y + t.d * (t.info.descent * fs)
             y1 = y + t.d * (t.info.descent * fs + fs)
+            top = height - y1
             char = {
                 "text": text,
-                "fontname": t.info.name,
                 "size": y1 - y0,
                 "upright": True,
                 "x0": x,
                 "x1": x1,
-                "y0": y0,
-                "y1": y1,
-                "top": height - y1,
+                "top": top,
                 "bottom": height - y0,
-                "width": x1 - x,
-                "height": y1 - y0,
+                "doctop": doctop + top,
                 "object_type": "char",
             }
         else:
             char = _char(t, text, x, y, width, height)
+            char["doctop"] = doctop + char["top"]
         group = groups.get(t.order)
         if group is None:
             group = groups[t.order] = []
         group.append(char)
     return [ch for key in sorted(groups) for ch in groups[key]]
+
+
+def _all_unicode(textpage: int, n: int) -> list[int] | None:
+    """The Unicode of every char of the text page in one call, if its text is one unit per char.
+
+    The page text leaves out a few kinds of char (a soft hyphen, a glyph without any code) and
+    writes a char beyond the BMP as two UTF-16 units; then the lengths differ and the chars are
+    read one by one.
+    """
+    buf = (ctypes.c_ushort * (n + 1))()
+    written = _C["FPDFText_GetText"](textpage, 0, n, buf)
+    if written - 1 != n:
+        return None
+    codes = buf[:n]
+    if any(0xD800 <= c < 0xE000 for c in codes):
+        return None
+    return codes
 
 
 def _advance(font: int, code: int) -> float | None:
@@ -335,17 +369,12 @@ def _char(t: _TextObj, text: str, x: float, y: float, width: float, height: floa
         x0, x1, y0, y1 = x + min(xs), x + max(xs), y + min(ys), y + max(ys)
     return {
         "text": text,
-        "fontname": t.info.name,
         "size": (x1 - x0) if width < 0 else (y1 - y0),
         "upright": t.upright,
         "x0": x0,
         "x1": x1,
-        "y0": y0,
-        "y1": y1,
         "top": height - y1,
         "bottom": height - y0,
-        "width": x1 - x0,
-        "height": y1 - y0,
         "object_type": "char",
     }
 
@@ -371,11 +400,10 @@ class _Walk:
     text with a 1pt pen widens the object by the pen's width; its chars and their advances stay.
     """
 
-    def __init__(self, page_number: int, height: float, doctop: float) -> None:
-        self.page_number = page_number
+    def __init__(self, height: float) -> None:
         self.height = height
-        self.doctop = doctop
         self.text_order: dict[int, int] = {}
+        self.form_matrix: dict[int, _Matrix] = {}  # text object in a form XObject -> the form's matrix
         self.graphics: list[dict] = []
         self._m = pdfium_c.FS_MATRIX()
         self._bounds = [ctypes.c_float() for _ in range(4)]
@@ -386,52 +414,55 @@ class _Walk:
             count, get = _C["FPDFPage_CountObjects"](holder), _C["FPDFPage_GetObject"]
         else:
             count, get = _C["FPDFFormObj_CountObjects"](holder), _C["FPDFFormObj_GetObject"]
-        get_type = _C["FPDFPageObj_GetType"]
+        get_type, get_bounds = _C["FPDFPageObj_GetType"], _C["FPDFPageObj_GetBounds"]
         m = self._m
         for i in range(count):
             obj = get(holder, i)
             kind = get_type(obj)
-            if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            if kind == _TEXT:
                 self.text_order[obj] = len(self.text_order)
-                self._widen_if_empty(obj)
+                if outer is not None:
+                    self.form_matrix[obj] = outer
+                left, bottom, right, top = self._bounds
+                if get_bounds(obj, left, bottom, right, top) and abs(right.value - left.value) < 0.01:
+                    _widen(obj)
                 continue
-            if kind not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM):
+            if kind != _PATH and kind != _FORM:
                 continue
             _C["FPDFPageObj_GetMatrix"](obj, m)
             matrix: _Matrix = (m.a, m.b, m.c, m.d, m.e, m.f)
             if outer is not None:
                 matrix = _concat(matrix, outer)
-            if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            if kind == _FORM:
                 self.objects(obj, matrix)
             else:
-                _path(obj, matrix, self.page_number, self.height, self.doctop, self.graphics)
-
-    def _widen_if_empty(self, obj: int) -> None:
-        left, bottom, right, top = self._bounds
-        if not _C["FPDFPageObj_GetBounds"](obj, left, bottom, right, top):
-            return
-        if abs(right.value - left.value) >= 0.01:
-            return
-        _C["FPDFTextObj_SetTextRenderMode"](obj, pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE)
-        _C["FPDFPageObj_SetStrokeWidth"](obj, 1.0)
-        _C["FPDFPageObj_Transform"](obj, 1, 0, 0, 1, 0, 0)  # recomputes the object's bounds
+                _path(obj, matrix, self.height, self.graphics)
 
 
+def _widen(obj: int) -> None:
+    """Stroke a text object with a 1pt pen: it becomes 1pt wide for the text page (see _Walk)."""
+    _C["FPDFTextObj_SetTextRenderMode"](obj, pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE)
+    _C["FPDFPageObj_SetStrokeWidth"](obj, 1.0)
+    _C["FPDFPageObj_Transform"](obj, 1, 0, 0, 1, 0, 0)  # recomputes the object's bounds
+
+
+_TEXT, _PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
 _MOVETO = pdfium_c.FPDF_SEGMENT_MOVETO
 _BEZIERTO = pdfium_c.FPDF_SEGMENT_BEZIERTO
 
 
-def _path(obj: int, matrix: _Matrix, page_number: int, height: float, doctop: float, out: list[dict]) -> None:
+def _path(obj: int, matrix: _Matrix, height: float, out: list[dict]) -> None:
+    """Append pdfminer's reading of a path object (one line/rect/curve per subpath) to ``out``."""
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
     _C["FPDFPath_GetDrawMode"](obj, fill_mode, stroke)
     fill = fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE
-    if not fill and not stroke.value:
+    stroked = bool(stroke.value)
+    if not fill and not stroked:
         return
     a, b, c, d, e, f = matrix
     x, y = ctypes.c_float(), ctypes.c_float()
     get_segment, get_point = _C["FPDFPath_GetPathSegment"], _C["FPDFPathSegment_GetPoint"]
     get_type, get_close = _C["FPDFPathSegment_GetType"], _C["FPDFPathSegment_GetClose"]
-    subpaths: list[tuple[str, list[tuple[float, float]]]] = []
     shape: list[str] = []
     pts: list[tuple[float, float]] = []
     bezier = 0
@@ -446,71 +477,60 @@ def _path(obj: int, matrix: _Matrix, page_number: int, height: float, doctop: fl
         kind = get_type(seg)
         if kind == _MOVETO:
             if shape:
-                subpaths.append(("".join(shape), pts))
+                _subpath("".join(shape), pts, height, stroked, fill, out)
             shape, pts, bezier = ["m"], [pt], 0
-            continue
-        if not shape:  # a path must start with a move: pdfminer paints nothing of such a path
+        elif not shape:  # a path must start with a move: pdfminer paints nothing of such a path
             return
-        if kind == _BEZIERTO:
+        elif kind == _BEZIERTO:
             bezier += 1
-            if bezier % 3:  # control points are no points of the path for pdfminer
-                continue
-            shape.append("c")
-            pts.append(pt)
+            if bezier % 3 == 0:  # the control points are no points of the path for pdfminer
+                shape.append("c")
+                pts.append(pt)
         else:
             # PDFium closes a subpath ("h") with a line back to its start, marked closing
             shape.append("h" if pt == pts[0] and get_close(seg) else "l")
             pts.append(pt)
     if shape:
-        subpaths.append(("".join(shape), pts))
-    common = {
-        "stroke": bool(stroke.value),
-        "fill": fill,
-        "evenodd": fill_mode.value == pdfium_c.FPDF_FILLMODE_ALTERNATE,
-        "page_number": page_number,
-    }
-    for sh, ps in subpaths:
-        item = _classify(sh, ps, height)
-        if item is not None:
-            item.update(common)
-            item["doctop"] = doctop + item["top"]
-            out.append(item)
+        _subpath("".join(shape), pts, height, stroked, fill, out)
 
 
-def _classify(shape: str, pts: list[tuple[float, float]], height: float) -> dict | None:
+def _subpath(
+    shape: str, pts: list[tuple[float, float]], height: float, stroke: bool, fill: bool, out: list[dict]
+) -> None:
     """pdfminer's reading of one subpath: a line, a rect or a curve (pdfplumber coordinates)."""
     if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
         shape = shape[:-2] + "h"  # a redundant line back to the start before the close
         pts = pts[:-2] + pts[-1:]
-    if shape in ("mlh", "ml"):
+    if shape == "mlh" or shape == "ml":
         kind = "line"
         pts = pts[:2]
-    elif shape in ("mlllh", "mllll"):
+    elif shape == "mlllh" or shape == "mllll":
         (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
         square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (
             y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0
         )
         kind = "rect" if pts[0] == pts[4] and square else "curve"
     elif len(shape) < 2:
-        return None  # a lone move paints nothing
+        return  # a lone move paints nothing
     else:
         kind = "curve"
     if kind == "rect":
-        xs, ys = (pts[0][0], pts[2][0]), (pts[0][1], pts[2][1])
+        left, right = (x0, x2) if x0 <= x2 else (x2, x0)
+        low, high = (y0, y2) if y0 <= y2 else (y2, y0)
     else:
-        xs, ys = tuple(p[0] for p in pts), tuple(p[1] for p in pts)
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    item: dict = {
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        left, right, low, high = min(xs), max(xs), min(ys), max(ys)
+    item = {
         "object_type": kind,
-        "x0": x0,
-        "x1": x1,
-        "y0": y0,
-        "y1": y1,
-        "top": height - y1,
-        "bottom": height - y0,
-        "width": x1 - x0,
-        "height": y1 - y0,
+        "x0": left,
+        "x1": right,
+        "top": height - high,
+        "bottom": height - low,
+        "width": right - left,
+        "height": high - low,
+        "stroke": stroke,
+        "fill": fill,
     }
     if kind != "rect":
         item["pts"] = [(px, height - py) for px, py in pts]
-    return item
+    out.append(item)
