@@ -3,18 +3,44 @@
 A report page, its attachments, the parse, cells and checks are written by ONE
 ``Archive.record_report`` call, so a crawl killed at any moment leaves either all of a report or
 none of it; re-running the crawl fills the gap.
+
+Unthrottled crawls write through an archive writer process (:mod:`crawler.workers`): the same calls,
+made by a single-worker pool in item order, so the reactor thread never waits on a transaction.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from typing import Any
 
 from scrapy import signals
 
 from crawler.items import CaptureItem, ReportItem
+from crawler.workers import archive_writer, process_pool
 
 log = logging.getLogger(__name__)
+
+_WRITER_ARCHIVE: Any = None  # the archive of the writer process (set by _open_writer_archive)
+_NO_WRITER = object()  # "no writer process: write in this one"
+
+
+def _open_writer_archive(db: str | None) -> None:
+    global _WRITER_ARCHIVE
+    from storage.archive import Archive
+
+    _WRITER_ARCHIVE = Archive.open(db)
+
+
+def _write_report(kwargs: dict[str, Any]) -> str:
+    """In the writer process: one ``record_report`` transaction; returns the change it made."""
+    return str(_WRITER_ARCHIVE.record_report(**kwargs).change)
+
+
+def _write_capture(response: Any, run_id: int | None) -> None:
+    """In the writer process: one ``store_capture`` transaction."""
+    _WRITER_ARCHIVE.store_capture(response, run_id)
 
 
 def archive_for(crawler: Any) -> Any:
@@ -45,6 +71,7 @@ class ArchivePipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.own_run = False
+        self.writer: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
@@ -61,35 +88,61 @@ class ArchivePipeline:
             # `scrapy crawl portal` without the nianbao command: keep the run bookkeeping anyway
             self._run_id = archive.start_run("crawl", {"via": "scrapy crawl"})
             self.own_run = True
+        if archive is not None and archive_writer(self.crawler.settings):
+            self.writer = process_pool(1, _open_writer_archive, (self.crawler.settings.get("NIANBAO_DB"),))
 
     def close_spider(self) -> None:
+        if self.writer is not None:  # every item has been awaited: this only stops the process
+            self.writer.shutdown(wait=True)
+            self.writer = None
         archive = archive_for(self.crawler)
         if self.own_run and archive is not None:
             spider = self.crawler.spider
             stats = spider.stats_dict() if hasattr(spider, "stats_dict") else {}
-            archive.finish_run(self._run_id, spider.outcome() if hasattr(spider, "outcome") else "finished", stats)
+            archive.finish_run(
+                self._run_id, spider.outcome() if hasattr(spider, "outcome") else "finished", stats
+            )
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         archive = archive_for(self.crawler)
         if archive is None:
             return item
         spider = self.crawler.spider
         try:
             if isinstance(item, ReportItem):
-                portal = spider.portals[item.portal]
-                outcome = archive.record_report(
-                    run_id=self.run_id,
-                    portal=portal.info,
-                    page=item.page,
-                    parsed=item.parsed,
-                    attachments=item.attachments,
-                    parsed_from=item.parsed_from,
-                )
-                spider.note_report(item.portal, outcome.change, item.page.final_url)
+                report = {
+                    "run_id": self.run_id,
+                    "portal": spider.portals[item.portal].info,
+                    "page": item.page,
+                    "parsed": item.parsed,
+                    "attachments": item.attachments,
+                    "parsed_from": item.parsed_from,
+                }
+                change = await self._in_writer(_write_report, report)
+                if change is _NO_WRITER:
+                    change = archive.record_report(**report).change
+                spider.note_report(item.portal, change, item.page.final_url)
             elif isinstance(item, CaptureItem):
-                archive.store_capture(item.response, self.run_id)
+                done = await self._in_writer(_write_capture, item.response, self.run_id)
+                if done is _NO_WRITER:
+                    archive.store_capture(item.response, self.run_id)
         except Exception as exc:  # one bad page must not stop the crawl; it is counted and logged
             url = item.page.final_url if isinstance(item, ReportItem) else item.response.final_url
             log.exception("archiving %s failed", url)
             spider.note_error(item.portal, "archive", f"{url}: {type(exc).__name__}: {exc}")
         return item
+
+    async def _in_writer(self, fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` in the writer process; ``_NO_WRITER`` when there is none (the caller writes).
+
+        A writer that died (OOM, signal) did not commit the item it held: the caller writes it, and
+        every later item is written in this process.
+        """
+        if self.writer is None:
+            return _NO_WRITER
+        try:
+            return await asyncio.wrap_future(self.writer.submit(fn, *args))
+        except BrokenExecutor:
+            log.warning("archive writer process died; writing in the crawl process from now on")
+            self.writer = None
+            return _NO_WRITER

@@ -71,4 +71,5 @@ NIANBAO_TRAP_VARIANTS_CAP = 20  # the same for calendar-like URLs (?date=2024-01
 NIANBAO_MAX_ATTACHMENTS = 8  # attachment files fetched per report page
 NIANBAO_CONDITIONAL = True  # conditional re-requests from archived validators
 NIANBAO_PROGRESS = "auto"  # auto | always | never
-NIANBAO_PARSE_WORKERS = 0  # >0: parse in that many worker processes (worth it when not throttled)
+NIANBAO_PARSE_WORKERS = "auto"  # parse worker processes; auto: 1 when unthrottled on a multi-core machine (crawler.workers)
+NIANBAO_ARCHIVE_WRITER = "auto"  # archive writes in their own process; auto: the same rule

@@ -157,9 +157,18 @@ def print_summary(stats: dict[str, Any], out: TextIO = sys.stdout) -> None:
         print(f"{r[0]:<{width}}  " + "  ".join(f"{v!s:>7}" for v in r[1:]), file=out)
 
 
+def check_worker_settings(settings: Any) -> None:
+    """Raise ValueError for a worker setting the crawl could not use (before any process starts)."""
+    from crawler.workers import archive_writer, parse_workers
+
+    parse_workers(settings)
+    archive_writer(settings)
+
+
 def run_crawl_command(args: argparse.Namespace) -> int:
     try:
         overrides = parse_setting_overrides(args.settings)
+        check_worker_settings(project_settings(overrides))
         portals = collect_portals(args.sources, args.start_urls)
     except (SourcesError, ValueError) as exc:
         print(f"nianbao crawl: {exc}", file=sys.stderr)

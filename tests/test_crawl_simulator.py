@@ -57,7 +57,10 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
         key = next(k for k, v in sorted(victim.cells.items()) if k.startswith("t3.") and isinstance(v, int))
         world.change_report(victim.report_id, cells={key: victim.cells[key] + 7})
         truth2 = running.truth()
-        r2 = crawl(db, "--sources", str(sources), timeout=200)
+        # the first crawl ran unthrottled, so with a parse worker and the archive writer process
+        # (crawler.workers "auto"); the second runs everything in the crawl process
+        in_process = ["-s", "NIANBAO_PARSE_WORKERS=0", "-s", "NIANBAO_ARCHIVE_WRITER=False"]
+        r2 = crawl(db, "--sources", str(sources), *in_process, timeout=200)
         assert r2.returncode in (0, 1), r2.stderr[-3000:]
         log2 = list(running.request_log)[len(log1):]
         with Archive.open(db) as archive:

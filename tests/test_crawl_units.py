@@ -252,3 +252,30 @@ def test_setting_overrides_like_scrapy():
     assert s.getfloat("DOWNLOAD_DELAY") == 0.25 and s.getbool("ROBOTSTXT_OBEY") is False
     assert s.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2 and s.getbool("AUTOTHROTTLE_ENABLED")
     assert "nianbao" in s.get("USER_AGENT") and "http" in s.get("USER_AGENT")
+
+
+def test_worker_processes_only_for_unthrottled_crawls_on_several_cores(monkeypatch: pytest.MonkeyPatch):
+    from crawler import workers
+
+    monkeypatch.setattr(workers, "_cores", lambda: 2)
+    polite = project_settings({})
+    fast = project_settings({"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False"})
+    assert workers.parse_workers(polite) == 0 and workers.archive_writer(polite) is False
+    assert workers.parse_workers(fast) == 1 and workers.archive_writer(fast) is True
+    # explicit settings win over "auto", either way
+    assert workers.parse_workers(project_settings({"NIANBAO_PARSE_WORKERS": "3"})) == 3
+    assert workers.archive_writer(project_settings({"NIANBAO_ARCHIVE_WRITER": "True"})) is True
+    assert workers.parse_workers(project_settings({"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
+                                                   "NIANBAO_PARSE_WORKERS": "0"})) == 0
+    with pytest.raises(ValueError, match="NIANBAO_PARSE_WORKERS"):
+        workers.parse_workers(project_settings({"NIANBAO_PARSE_WORKERS": "many"}))
+    monkeypatch.setattr(workers, "_cores", lambda: 1)  # one core: a second process only competes with the first
+    assert workers.parse_workers(fast) == 0 and workers.archive_writer(fast) is False
+
+
+def test_bad_worker_settings_are_refused_before_the_crawl_starts(tmp_path):
+    from crawl_helpers import run_nianbao
+
+    r = run_nianbao("crawl", "--db", str(tmp_path / "a.db"), "-s", "NIANBAO_PARSE_WORKERS=many", "http://127.0.0.1:9/")
+    assert r.returncode == 2 and "NIANBAO_PARSE_WORKERS must be a number or 'auto'" in r.stderr
+    assert not (tmp_path / "a.db").exists()  # refused before the archive was even opened

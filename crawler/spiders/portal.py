@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import multiprocessing
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -35,6 +34,7 @@ from scrapy.http import FormRequest, Request, Response
 from crawler import discovery as d
 from crawler.items import CaptureItem, ReportItem
 from crawler.sources import Portal, load_sources, portal_for_url
+from crawler.workers import parse_workers, process_pool
 from storage.records import FetchedResponse
 
 log = logging.getLogger(__name__)
@@ -130,10 +130,9 @@ class PortalSpider(scrapy.Spider):
         spider.trap_cap = s.getint("NIANBAO_TRAP_VARIANTS_CAP", 20)
         spider.max_attachments = s.getint("NIANBAO_MAX_ATTACHMENTS", 8)
         crawler.signals.connect(spider._on_closed, signal=scrapy.signals.spider_closed)
-        workers = s.getint("NIANBAO_PARSE_WORKERS", 0)
+        workers = parse_workers(s)
         if workers > 0:
-            # forkserver: workers never inherit the reactor, sockets or the archive connection
-            spider.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+            spider.pool = process_pool(workers)
         return spider
 
     def _on_closed(self, spider: Any, reason: str) -> None:
@@ -143,8 +142,8 @@ class PortalSpider(scrapy.Spider):
             self.pool = None
 
     async def _parse(self, body: bytes, url: str, headers: dict[str, str], status: int) -> Any:
-        """parse_document, in a worker process when NIANBAO_PARSE_WORKERS > 0 (parsing is the CPU
-        cost of a crawl; a pool lets it overlap with downloading and archiving)."""
+        """parse_document, in a worker process when there are parse workers (crawler.workers: parsing
+        is the CPU cost of an unthrottled crawl; a pool lets it overlap with downloading and archiving)."""
         from crawler.parsing.dispatch import parse_document
 
         if self.pool is not None:
