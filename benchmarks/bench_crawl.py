@@ -8,7 +8,9 @@ Serves a simulator world of ``--reports`` reports on loopback and, in the same r
    asks for an attachment first);
 1. a bare Scrapy spider that only follows same-host links, attachments included (no parsing, no
    archive) -> pages/s baseline;
-2. `nianbao crawl` (throttling off) -> pages/s, peak RSS of the crawl process, reports archived;
+2. `nianbao crawl` (throttling off, so by default with one parse worker and the archive writer process:
+   crawler/workers.py) -> pages/s, peak RSS of the crawl process and of its whole process tree, reports
+   archived;
 3. `nianbao crawl` again on the unchanged world -> bytes and requests relative to the first run.
 Both crawlers are subprocesses with the same Scrapy concurrency; figures are printed as JSON too.
 """
@@ -74,12 +76,33 @@ def bare_spider_main(sources_file: str, out_file: str) -> None:
     Path(out_file).write_text(json.dumps(counts))
 
 
-def _run_measured(cmd: list[str]) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS bytes (VmHWM), exit code) of a subprocess."""
+def _descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                for child in map(int, f.read().split()):
+                    out += [child, *_descendants(child)]
+    except OSError:
+        pass
+    return out
+
+
+def _rss(pid: int) -> int:
+    try:
+        m = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+    except OSError:
+        return 0
+    return int(m[1]) * 1024 if m else 0
+
+
+def _run_measured(cmd: list[str]) -> tuple[float, int, int, int]:
+    """(wall seconds, peak RSS bytes of the process (VmHWM), peak RSS of the whole process tree
+    (the process and its parse / writer / forkserver children, sampled every 0.2 s), exit code)."""
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
-    peak = 0
+    peak = tree_peak = 0
     while proc.poll() is None:
         try:
             status = Path(f"/proc/{proc.pid}/status").read_text()
@@ -88,11 +111,12 @@ def _run_measured(cmd: list[str]) -> tuple[float, int, int]:
                 peak = max(peak, int(m[1]) * 1024)
         except OSError:
             pass
+        tree_peak = max(tree_peak, sum(_rss(p) for p in [proc.pid, *_descendants(proc.pid)]))
         time.sleep(0.2)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode not in (0, 1):
         print(err[-3000:], file=sys.stderr)
-    return time.monotonic() - t0, peak, proc.returncode
+    return time.monotonic() - t0, peak, tree_peak, proc.returncode
 
 
 def main() -> None:
@@ -127,14 +151,14 @@ def main() -> None:
 
         bare_out = work / "bare.json"
         _run_measured([PY, __file__, "--bare", str(sources), str(bare_out)])  # warm-up, untimed
-        _bare_wall, bare_rss, _ = _run_measured([PY, __file__, "--bare", str(sources), str(bare_out)])
+        _bare_wall, bare_rss, _, _ = _run_measured([PY, __file__, "--bare", str(sources), str(bare_out)])
         bare = json.loads(bare_out.read_text())
         n0 = len(running.request_log)
 
         crawl_cmd = [PY, "-m", "nianbao", "crawl", "--db", db, *sets, "--sources", str(sources)]
-        wall1, rss1, code1 = _run_measured(crawl_cmd)
+        wall1, rss1, tree1, code1 = _run_measured(crawl_cmd)
         n1 = len(running.request_log)
-        wall2, rss2, code2 = _run_measured(crawl_cmd)
+        wall2, rss2, tree2, code2 = _run_measured(crawl_cmd)
         n2 = len(running.request_log)
     with Archive.open(db, readonly=True) as archive:
         reports = sum(1 for _ in archive.export_records())
@@ -155,7 +179,8 @@ def main() -> None:
         "bare_peak_rss_mb": round(bare_rss / 2**20),
         "crawl_pages": pages1, "crawl_seconds": round(el1, 1), "crawl_pages_per_s": round(rate1, 1),
         "ratio_crawl_vs_bare": round(rate1 / bare_rate, 2),
-        "crawl_peak_rss_mb": round(rss1 / 2**20), "crawl_exit": code1,
+        "crawl_peak_rss_mb": round(rss1 / 2**20), "crawl_peak_tree_rss_mb": round(tree1 / 2**20),
+        "crawl_exit": code1,
         "rerun_requests": n2 - n1, "first_requests": n1 - n0,
         "rerun_bytes": bytes2, "first_bytes": bytes1, "rerun_bytes_share": round(bytes2 / max(1, bytes1), 3),
         # the same on the wire (headers included, as Scrapy counts them)
@@ -164,7 +189,7 @@ def main() -> None:
         "rerun_wire_share": round(
             (s2["_scrapy"].get("downloader/response_bytes") or 0) / max(1, s1["_scrapy"].get("downloader/response_bytes") or 1), 3
         ),
-        "rerun_pages": pages2, "rerun_seconds": round(el2, 1), "rerun_peak_rss_mb": round(rss2 / 2**20),
+        "rerun_pages": pages2, "rerun_seconds": round(el2, 1), "rerun_peak_rss_mb": round(rss2 / 2**20), "rerun_peak_tree_rss_mb": round(tree2 / 2**20),
         "rerun_exit": code2,
     }
     for k, v in figures.items():
