@@ -51,3 +51,51 @@ def test_check_details_for_zero_floats_and_nulls() -> None:
     assert (
         judged.detail == "w: expected (b=2) = 2, found (d=3.5; 1 null) = 3.5 (diff -1.5) [nulls counted as 0]"
     )
+
+
+def _scan_labels_per_line(lines: list[str], max_lines: int = 800) -> dict[str, str]:
+    """The per-line scan that scan_labels replaced (one _LABEL_RE pass per line)."""
+    from crawler.parsing.metadata import _LABEL_RE, _LINE_START
+
+    found: dict[str, str] = {}
+    for raw in lines[:max_lines]:
+        line = raw.strip()
+        if not line or len(line) > 600:
+            continue
+        matches = list(_LABEL_RE.finditer(line))
+        if not matches:
+            continue
+        lead = _LINE_START.match(line)
+        if matches[0].start() > (lead.end() if lead else 0) and len(matches) < 2:
+            continue
+        for i, m in enumerate(matches):
+            label = re.sub(r"[\s\u3000\xa0]", "", m.group(1))
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+            value = line[m.end() : end].strip(" \t\u3000\xa0|:：")
+            value = re.sub(r"\s*\|\s*$", "", value).strip()
+            if label not in found or (not found[label] and value):
+                found[label] = value
+    return found
+
+
+def test_scan_labels_one_pass_matches_per_line_scan() -> None:
+    from crawler.parsing.metadata import scan_labels
+
+    lines = [
+        "首页 > 政府信息公开",
+        "索引号：11410000/2021-00012 | 分类：年度报告",
+        "发布机构 | 示例县统计局 | 发布日期 | 2021-01-20",
+        "统计时间：2020年",  # 时间 glued to CJK: not a label
+        "  来源: 本网  ",
+        "成文日期\n2021年1月5日",  # a line holding a line break
+        "名　称：示例县2020年政府信息公开工作年度报告",
+        "文号",  # a label with nothing after it
+        "x" * 601 + " 索引号：1",  # too long: skipped
+        "",
+        "时间 2021-02-01 浏览次数：12",
+        "信息来源：示例县人民政府办公室 时间：",
+    ]
+    assert scan_labels(lines) == _scan_labels_per_line(lines)
+    assert scan_labels(lines, max_lines=3) == _scan_labels_per_line(lines, max_lines=3)
+    assert scan_labels(iter(lines)) == _scan_labels_per_line(lines)
+    assert scan_labels([]) == {}

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
+from itertools import accumulate, islice
 
 from crawler.parsing.classify import title_verdict, to_simplified
 from crawler.parsing.result import AgencyKind, Metadata
@@ -61,10 +63,6 @@ _LABEL_RE = re.compile(
     r"(?<![\u4e00-\u9fff])(" + "|".join(_label_pattern(lab) for lab in _ALL_LABELS) + r")" + _SP + r"(?:[:：]|\||(?=[ \t\u3000\xa0]))",
 )
 _LINE_START = re.compile(r"^[\s\-•·*|]*")
-# Necessary conditions for a _LABEL_RE match, checked in C: a label's first character, and one of
-# the characters that must follow a label (colon, cell separator, spacing).
-_LABEL_FIRST = frozenset(lab[0] for lab in _ALL_LABELS)
-_LABEL_END = re.compile(r"[:：|\t\u3000\xa0 ]")
 
 # 索引号 (portals.md §3; 7 leading chars allowed: "0142768-8/2022-00185" is a real one), searched inside a value.
 _INDEX_NO = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{7,18}(?:-[0-9A-Z]{1,2})?(?:-\d{1,2})?/\d{4}(?:\d{2})?-\d{3,7}(?!\d)")
@@ -128,17 +126,9 @@ _TRAILING_BAR = re.compile(r"\s*\|\s*$")
 def scan_labels(lines: Iterable[str], max_lines: int = 800) -> dict[str, str]:
     """label → first value found, over metadata-looking lines (labels at line start, or ≥ 2 labels)."""
     found: dict[str, str] = {}
-    for n, raw in enumerate(lines):
-        if n >= max_lines:
-            break
-        line = raw.strip()
-        if not line or len(line) > 600:
-            continue
-        if _LABEL_FIRST.isdisjoint(line) or not _LABEL_END.search(line):
-            continue  # cannot match _LABEL_RE (most lines: narrative, table rows); skip the big alternation
+    head = [line if len(line) <= 600 else "" for line in (raw.strip() for raw in islice(lines, max_lines))]
+    for line in _lines_with_labels(head):
         matches = list(_LABEL_RE.finditer(line))
-        if not matches:
-            continue
         lead = _LINE_START.match(line)
         starts_with_label = matches[0].start() <= (lead.end() if lead else 0)
         if not starts_with_label and len(matches) < 2:
@@ -151,6 +141,26 @@ def scan_labels(lines: Iterable[str], max_lines: int = 800) -> dict[str, str]:
             if label not in found or (not found[label] and value):
                 found[label] = value
     return found
+
+
+def _lines_with_labels(lines: list[str]) -> list[str]:
+    """The lines where _LABEL_RE matches, in order, from one regex pass over all of them.
+
+    A match never spans a line break (no label, spacing or separator pattern contains "\n"), and a
+    line start behaves like the position after "\n" (not CJK text), so the matches inside a line of
+    the joined text are exactly the line's own matches. One pass in C replaces a Python loop over
+    hundreds of lines (menus, narrative, table rows) that mostly have no label.
+    """
+    joined = "\n".join(lines)
+    starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
+    out: list[str] = []
+    last = -1
+    for m in _LABEL_RE.finditer(joined):
+        i = bisect_right(starts, m.start()) - 1
+        if i != last:
+            out.append(lines[i])
+            last = i
+    return out
 
 
 def _pick(found: dict[str, str], field: str) -> tuple[str | None, str | None]:
