@@ -68,6 +68,37 @@ def pdf_pages(payload: bytes) -> int:
         return len(pdf.pages)
 
 
+def pdf_reading(specs: list[ReportSpec], real: list[Path]) -> None:
+    """CPU per PDF and per page of parse_pdf: pages read by PDFium vs by pdfminer (pdfplumber).
+
+    Both ways run the same table and text steps after the reading; the files alternate between
+    the two, so a busy machine slows both alike.
+    """
+    from crawler.parsing.attachments.pdf import _parse_with_pdfplumber, parse_pdf
+    from crawler.parsing.dispatch import DEFAULT_LIMITS
+
+    groups = {
+        "simulator ruled+unruled": [render_pdf(s, ruled=r) for s in specs for r in (True, False)],
+        "real 洪泽区": [p.read_bytes() for p in real] * 3,
+    }
+    print("PDF reading, CPU of parse_pdf:        pdfium ms/file  pdfminer ms/file  ratio  pdfium ms/page")
+    for label, payloads in groups.items():
+        if not payloads:
+            continue
+        pages = sum(pdf_pages(p) for p in payloads)
+        spent = {"pdfium": 0.0, "pdfminer": 0.0}
+        for p in payloads:
+            for way, fn in (("pdfium", parse_pdf), ("pdfminer", _parse_with_pdfplumber)):
+                t0 = time.process_time()
+                fn(p, DEFAULT_LIMITS)
+                spent[way] += time.process_time() - t0
+        n = len(payloads)
+        print(
+            f"  {label:<34} {spent['pdfium'] / n * 1000:>8.1f} {spent['pdfminer'] / n * 1000:>17.1f}"
+            f" {spent['pdfminer'] / spent['pdfium']:>6.1f}x {spent['pdfium'] / pages * 1000:>14.1f}"
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reports", type=int, default=20)
@@ -114,6 +145,7 @@ def main() -> int:
             f"real PDFs ({len(real)} files, {pages} pages, x3): {3 * pages / elapsed:.1f} pages/s, "
             f"{elapsed / (3 * len(real)):.3f} s/file"
         )
+    pdf_reading(specs, real)
     docx = render_docx(specs[0])
     t0 = time.process_time()
     n = 50

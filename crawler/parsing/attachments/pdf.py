@@ -751,9 +751,17 @@ def _grid(t: _Table) -> Grid:
     xs = _cluster([b.x0 for b in t.boxes] + [max(b.x1 for b in t.boxes)], tol)
     ys = _cluster([b.top for b in t.boxes] + [max(b.bottom for b in t.boxes)], tol)
     spans: list[Span] = []
+    col: dict[float, int] = {}  # boxes share their edges: each position is looked up once
+    row: dict[float, int] = {}
     for b in t.boxes:
-        c0, c1 = _index(xs, b.x0, tol), _index(xs, b.x1, tol)
-        r0, r1 = _index(ys, b.top, tol), _index(ys, b.bottom, tol)
+        for v in (b.x0, b.x1):
+            if v not in col:
+                col[v] = _index(xs, v, tol)
+        for v in (b.top, b.bottom):
+            if v not in row:
+                row[v] = _index(ys, v, tol)
+        c0, c1 = col[b.x0], col[b.x1]
+        r0, r1 = row[b.top], row[b.bottom]
         if c1 < 0:
             c1 = max((i for i, x in enumerate(xs) if x <= b.x1 + tol), default=c0 + 1)
         if r1 < 0:

@@ -258,6 +258,11 @@ def _chars(textpage: int, walk: _Walk, height: float, doctop: float) -> list[dic
     map_error = _C["FPDFText_HasUnicodeMapError"]
     get_origin = _C["FPDFText_GetCharOrigin"]
     codes = _all_unicode(textpage, n)
+    last = 0  # the text object of the previous char, and what the chars of it share:
+    t: _TextObj | None = None
+    group: list[dict] = []
+    widths: dict[int, float | None] = {}
+    x_scale = y_low = y_high = 0.0
     for i in range(n):
         handle = get_obj(textpage, i)
         if not handle:
@@ -265,54 +270,57 @@ def _chars(textpage: int, walk: _Walk, height: float, doctop: float) -> list[dic
         code = codes[i] if codes is not None else get_unicode(textpage, i)
         if code in _GENERATED and is_generated(textpage, i):
             continue  # a space PDFium adds inside a text object for a wide gap
-        t = objs.get(handle)
-        if t is None:
-            t = objs[handle] = _text_obj(
-                handle, walk.text_order.get(handle, -1), walk.form_matrix.get(handle), fonts
-            )
+        if handle != last or t is None:
+            last = handle
+            t = objs.get(handle)
+            if t is None:
+                t = objs[handle] = _text_obj(
+                    handle, walk.text_order.get(handle, -1), walk.form_matrix.get(handle), fonts
+                )
+            group = groups.setdefault(t.order, [])
+            widths = t.info.widths
+            fs = t.size
+            # an upright text object: the advance wide, from Descent below the baseline one em high
+            x_scale = t.a * fs / 1000
+            y_low, y_high = t.d * (t.info.descent * fs), t.d * (t.info.descent * fs + fs)
         if map_error(textpage, i) == 1:
             text = f"(cid:{code})"  # no Unicode for this glyph: PDFium gives the char code
         elif code == 2 and _C["FPDFText_IsHyphen"](textpage, i):
             text, code = "-", 0x2D  # a hyphen ending a line, which PDFium marks as soft
         else:
             text = chr(code)
-        widths = t.info.widths
-        width = widths.get(code)
         if t.info.afm is not None:
             width = t.info.afm.get(text, 0)
-        elif width is None:
-            width = widths[code] = _advance(t.font, code)
-            if width is None:  # no width to be had from the font: the loose box's (a glyph's extent)
-                box = pdfium_c.FS_RECTF()
-                _C["FPDFText_GetLooseCharBox"](textpage, i, box)
-                width = (box.right - box.left) / (t.a * t.size) * 1000 if t.a and t.size else 0.0
+        else:
+            width = widths.get(code)
+            if width is None:
+                width = widths[code] = _advance(t.font, code)
+                if width is None:  # no width from the font: the loose box's (a glyph's extent)
+                    box = pdfium_c.FS_RECTF()
+                    _C["FPDFText_GetLooseCharBox"](textpage, i, box)
+                    width = (box.right - box.left) / (t.a * t.size) * 1000 if t.a and t.size else 0.0
         get_origin(textpage, i, ox, oy)
         x, y = floor(ox.value * _SCALE + 0.5) / _SCALE, floor(oy.value * _SCALE + 0.5) / _SCALE
         if t.simple and width >= 0:
-            # from the baseline origin: Descent below it, one em high, the advance wide
-            fs = t.size
-            x1 = x + t.a * (width / 1000 * fs)
-            y0 = y + t.d * (t.info.descent * fs)
-            y1 = y + t.d * (t.info.descent * fs + fs)
+            y0, y1 = y + y_low, y + y_high
             top = height - y1
-            char = {
-                "text": text,
-                "size": y1 - y0,
-                "upright": True,
-                "x0": x,
-                "x1": x1,
-                "top": top,
-                "bottom": height - y0,
-                "doctop": doctop + top,
-                "object_type": "char",
-            }
+            group.append(
+                {
+                    "text": text,
+                    "size": y1 - y0,
+                    "upright": True,
+                    "x0": x,
+                    "x1": x + x_scale * width,
+                    "top": top,
+                    "bottom": height - y0,
+                    "doctop": doctop + top,
+                    "object_type": "char",
+                }
+            )
         else:
             char = _char(t, text, x, y, width, height)
             char["doctop"] = doctop + char["top"]
-        group = groups.get(t.order)
-        if group is None:
-            group = groups[t.order] = []
-        group.append(char)
+            group.append(char)
     return [ch for key in sorted(groups) for ch in groups[key]]
 
 
