@@ -112,3 +112,25 @@ def test_hidden_style_fold_matches_case_insensitive_regex() -> None:
         assert bool(_HIDDEN_STYLE.search(style)) == bool(_HIDDEN_STYLE_LOW.search(_fold_for_hidden(style))), (
             style
         )
+
+
+def test_container_candidates_ids_then_classes_in_document_order() -> None:
+    from crawler.parsing.html import _container_candidates
+
+    body = _body(
+        '<div class="TRS_Editor x" id="c1"><td class="xxgk_content">a</td></div>'
+        '<section id="content"><article class="article-content" id="zoom">b</article></section>'
+        '<span class="TRS_Editor">not a container tag</span><div id="other" class="">c</div>'
+    )
+    got = [(el.tag, el.get("id"), el.get("class")) for el in _container_candidates(body)]
+    assert got == [
+        ("section", "content", None),
+        ("article", "zoom", "article-content"),
+        ("div", "c1", "TRS_Editor x"),
+        ("td", None, "xxgk_content"),
+        ("article", "zoom", "article-content"),
+    ]
+    section = body.find(".//section")
+    assert section is not None
+    # ids are looked up in the whole document (as before), classes under the given element only
+    assert [el.tag for el in _container_candidates(section)] == ["section", "article", "article"]

@@ -288,17 +288,27 @@ def split_marked(lines: list[str]) -> tuple[list[str], list[str]]:
     return lines[:i] + lines[i + 1 : j] + lines[j + 1 :], lines[i + 1 : j]
 
 
-_WITH_ID = etree.XPath("//*[@id]")  # existence tests are cheap in libxml2; comparisons are not
+# One XPath pass yields every id (anywhere in the document, as before) and the class of every
+# div/td/section/article under ``root``, as attribute values that know their element: a Python
+# loop over every cell of a Word table only to read its class costs more.
+_ID_AND_CLASS_ATTRS = etree.XPath(
+    "//@id | descendant-or-self::div/@class | descendant-or-self::td/@class"
+    " | descendant-or-self::section/@class | descendant-or-self::article/@class"
+)
 _CONTAINER_CLASS_SET = frozenset(_CONTAINER_CLASSES)
 
 
 def _container_candidates(root: etree._Element) -> list[etree._Element]:
-    out = [node for node in _WITH_ID(root) if node.get("id") in _CONTAINER_IDS]
-    for node in root.iter("div", "td", "section", "article"):
-        cls = node.get("class")
-        if cls and not _CONTAINER_CLASS_SET.isdisjoint(cls.split()):
-            out.append(node)
-    return out
+    """Elements with a container id (document order), then elements with a container class."""
+    by_id: list[etree._Element] = []
+    by_class: list[etree._Element] = []
+    for value in _ID_AND_CLASS_ATTRS(root):
+        if value.attrname == "id":
+            if value in _CONTAINER_IDS:
+                by_id.append(value.getparent())
+        elif not _CONTAINER_CLASS_SET.isdisjoint(value.split()):
+            by_class.append(value.getparent())
+    return by_id + by_class
 
 
 def _container_rank(node: etree._Element) -> int:
