@@ -145,7 +145,10 @@ def open_pdf(payload: bytes) -> Iterator[pdfium.PdfDocument]:
 
 def read_page(doc: pdfium.PdfDocument, index: int, doctop: float) -> LayerPage:
     """Page ``index`` (0-based) whose top is ``doctop`` points down the document."""
-    page = doc[index]
+    try:
+        page = doc[index]
+    except pdfium.PdfiumError as exc:  # a page PDFium cannot load: pdfminer may still read it
+        raise NeedsFallback(f"page {index + 1}: {exc}") from exc
     try:
         if page.get_rotation() % 360:
             raise NeedsFallback(f"page {index + 1} is rotated")
@@ -159,7 +162,7 @@ def read_page(doc: pdfium.PdfDocument, index: int, doctop: float) -> LayerPage:
             walk.objects(ctypes.cast(page.raw, ctypes.c_void_p).value, None)
             textpage = page.get_textpage()
             chars = _chars(ctypes.cast(textpage.raw, ctypes.c_void_p).value, walk, height, doctop)
-        except (ValueError, OverflowError) as exc:  # an infinite or NaN coordinate
+        except (ValueError, OverflowError, pdfium.PdfiumError) as exc:  # a NaN coordinate, no text page
             raise NeedsFallback(f"page {index + 1}: {exc}") from exc
         finally:
             if textpage is not None:
