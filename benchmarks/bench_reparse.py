@@ -13,7 +13,8 @@ What it does, per database:
    the remaining years with 2 workers (disjoint selections of the same archive, so no run sees
    another's work); reports/s against parse rate x workers (goal: >= 0.8), and - since a shared, busy box
    makes wall-clock rates drift - the steady-state CPU seconds per report of the whole process tree
-   (parent, forkserver, workers; read from /proc between progress updates) against CPU per pure parse;
+   (parent, forkserver, workers; read from /proc between progress updates) against CPU per pure parse
+   (with 2 workers also against the CPU per page of 2 processes parsing at once);
 4. samples the RSS of the reparse process and its workers while it runs (at ~2k reports done and
    at the end of the largest run: flat means streaming works).
 
@@ -155,6 +156,18 @@ def parse_rate(pages: list[bytes]) -> tuple[float, float]:
     return len(pages) / (time.perf_counter() - t0), (time.process_time() - c0) / len(pages)
 
 
+def _parse_cpu(pages: list[bytes]) -> float:
+    return parse_rate(pages)[1]
+
+
+def parallel_parse_cpu(pages: list[bytes], processes: int) -> float:
+    """CPU seconds per page of pure parsing when ``processes`` processes parse at once, as the
+    workers do: on a small or shared machine each parses slower than one alone (shared caches,
+    memory bandwidth, the host's other load), which the re-parse cannot help."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        return sum(pool.map(_parse_cpu, [pages] * processes)) / processes
 
 
 def bench_one(kind: str, url: str, n: int, full: bool) -> None:
@@ -200,6 +213,13 @@ def bench_one(kind: str, url: str, n: int, full: bool) -> None:
                 f"{wall:.1f} reports/s (no pool start-up/shutdown): ratio {wall / (rate * workers):.2f}",
                 flush=True,
             )
+            if workers > 1:
+                together = parallel_parse_cpu(sample[:200], workers)
+                print(
+                    f"[{kind}]   pure parse with {workers} processes at once: {1000 * together:.1f} ms/page "
+                    f"(x{together / parse_cpu:.2f} of one alone); CPU ratio against that {together / cpu:.2f}",
+                    flush=True,
+                )
         if marks:
             live = [x for x in marks if x[0] < done] or marks  # the pool is still up
             at2k = min(live, key=lambda x: abs(x[0] - 2000))
