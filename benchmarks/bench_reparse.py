@@ -108,7 +108,9 @@ def make_archive(url: str, n: int) -> list[bytes]:
     from storage.archive import Archive
     from storage.records import FetchedResponse, PortalInfo
 
-    portal = PortalInfo(name="基准县人民政府", region_code="610000", province="陕西省", city="某市", county="基准县")
+    portal = PortalInfo(
+        name="基准县人民政府", region_code="610000", province="陕西省", city="某市", county="基准县"
+    )
     per_year = max(n // REPORTS_PER_YEAR_DIV, 1)
     sample: list[bytes] = []
     with Archive.open(url) as archive:
@@ -118,9 +120,15 @@ def make_archive(url: str, n: int) -> list[bytes]:
             agency = f"基准县第{i % per_year}局"
             cells = make_cells(11, agency, "department", year, "v2019", None)
             spec = ReportSpec(
-                agency=agency, agency_kind="department", year=year, template="v2019",
-                title=f"{agency}{year}年政府信息公开工作年度报告", cells=cells,
-                index_no=f"11610000/{year + 1}-{i:05d}", issuer=agency, published=dt.date(year + 1, 1, 20),
+                agency=agency,
+                agency_kind="department",
+                year=year,
+                template="v2019",
+                title=f"{agency}{year}年政府信息公开工作年度报告",
+                cells=cells,
+                index_no=f"11610000/{year + 1}-{i:05d}",
+                issuer=agency,
+                published=dt.date(year + 1, 1, 20),
             )
             variant = HTML_VARIANTS[i % len(HTML_VARIANTS)]
             body = (
@@ -130,16 +138,32 @@ def make_archive(url: str, n: int) -> list[bytes]:
             if year == 2016 and len(sample) < 400:
                 sample.append(body)
             if year == UNCHANGED_YEAR:  # what the current parser makes of it, labelled as an older parser
-                old = replace(parse_document(body, "http://127.0.0.1/bench/x.html", HEADERS), parser_version="0.9.0")
+                old = replace(
+                    parse_document(body, "http://127.0.0.1/bench/x.html", HEADERS), parser_version="0.9.0"
+                )
             else:
                 old = ParseResult(
-                    status="ok", template="v2019", parser_version="0.9.0",
-                    metadata=Metadata(title=spec.title, agency=agency, agency_kind="department", year=year,
-                                      published=spec.published, index_no=spec.index_no, issuer=agency),
+                    status="ok",
+                    template="v2019",
+                    parser_version="0.9.0",
+                    metadata=Metadata(
+                        title=spec.title,
+                        agency=agency,
+                        agency_kind="department",
+                        year=year,
+                        published=spec.published,
+                        index_no=spec.index_no,
+                        issuer=agency,
+                    ),
                     cells={k: Cell(k, v, "" if v is None else str(v)) for k, v in cells.items()},
                 )
-            page = FetchedResponse(url=f"http://127.0.0.1/bench/{i}.html", final_url=f"http://127.0.0.1/bench/{i}.html",
-                                   status=200, body=body, response_headers=[("Content-Type", "text/html; charset=utf-8")])
+            page = FetchedResponse(
+                url=f"http://127.0.0.1/bench/{i}.html",
+                final_url=f"http://127.0.0.1/bench/{i}.html",
+                status=200,
+                body=body,
+                response_headers=[("Content-Type", "text/html; charset=utf-8")],
+            )
             archive.record_report(run_id=run, portal=portal, page=page, parsed=old)
         archive.finish_run(run, "finished", {})
     return sample
@@ -179,8 +203,11 @@ def bench_one(kind: str, url: str, n: int, full: bool) -> None:
     print(f"[{kind}] stored {n:,} reports in {t1 - t0:.0f} s ({n / (t1 - t0):.0f}/s)", flush=True)
     per_year = max(n // REPORTS_PER_YEAR_DIV, 1)
     # (workers, years, workers write their batches: None = the default, PostgreSQL only)
-    runs: list[tuple[int, list[int], bool | None]] = [(1, [2015], None), (2, [2016, 2017], None),
-                                                      (2, [UNCHANGED_YEAR], None)]
+    runs: list[tuple[int, list[int], bool | None]] = [
+        (1, [2015], None),
+        (2, [2016, 2017], None),
+        (2, [UNCHANGED_YEAR], None),
+    ]
     if kind == "sqlite":  # the alternative to SQLite's single writer, for comparison
         runs.append((2, [2018, 2019], True))
     if full:

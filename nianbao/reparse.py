@@ -57,8 +57,14 @@ MAX_BATCH = 48  # the largest: per-batch costs (queries, statements, commit, tas
 # Imported once by the forkserver, so every worker forks with the parser (and what its first report
 # would import: tables, checks, sections...) and the archive code already loaded.
 FORKSERVER_PRELOAD = [
-    "nianbao.reparse", "crawler.parsing.dispatch", "crawler.parsing.assemble", "crawler.parsing.html",
-    "crawler.parsing.report", "crawler.parsing.tables", "crawler.parsing.checks", "crawler.parsing.sections",
+    "nianbao.reparse",
+    "crawler.parsing.dispatch",
+    "crawler.parsing.assemble",
+    "crawler.parsing.html",
+    "crawler.parsing.report",
+    "crawler.parsing.tables",
+    "crawler.parsing.checks",
+    "crawler.parsing.sections",
     "storage.archive",
 ]
 STALE_HEARTBEAT = dt.timedelta(minutes=10)  # another host's run counts as dead after this long silent
@@ -103,7 +109,9 @@ class Outcome:
     write: Any = None  # storage.reparse_store.ReparseWrite
     changed: bool = False
     identity_changed: bool = False
-    cell_changes: list[tuple[str, Any, Any, Any, Any, str]] = field(default_factory=list)  # ..., added|removed|changed
+    cell_changes: list[tuple[str, Any, Any, Any, Any, str]] = field(
+        default_factory=list
+    )  # ..., added|removed|changed
     fail_to_pass: list[str] = field(default_factory=list)
     pass_to_fail: list[str] = field(default_factory=list)
     was_parseable: bool = False
@@ -134,7 +142,8 @@ def parse_stored(stored: Any) -> tuple[Any, int | None, list[Any]]:
     if not page_parsed.is_report or not stored.attachments or not wants_attachments(page_parsed):
         return page_parsed, None, []
     parsed_atts = [
-        parse_document(a.body, a.final_url, joined_headers(a.headers), status=a.status) for a in stored.attachments
+        parse_document(a.body, a.final_url, joined_headers(a.headers), status=a.status)
+        for a in stored.attachments
     ]
     final, index = assemble_report(page_parsed, parsed_atts)
     return final, index, list(stored.attachments)
@@ -170,14 +179,20 @@ def _fingerprint_new(parsed: Any, chash: str) -> tuple[Any, ...]:
     from storage.writes import clean
 
     return (
-        chash, parsed.status, clean(parsed.message) or "", tuple(sorted(stored_check_rows(parsed))),
+        chash,
+        parsed.status,
+        clean(parsed.message) or "",
+        tuple(sorted(stored_check_rows(parsed))),
         tuple(sorted(stored_sections(parsed))),
     )
 
 
 def _fingerprint_old(stored: Any) -> tuple[Any, ...]:
     return (
-        stored.content_hash, stored.parse_status, stored.parse_message or "", tuple(stored.checks),
+        stored.content_hash,
+        stored.parse_status,
+        stored.parse_message or "",
+        tuple(stored.checks),
         tuple(sorted(stored.sections.items())),
     )
 
@@ -198,9 +213,9 @@ def _stage(stored: Any) -> _Staged:
     return _Staged(stored, parsed, index, atts, chash, content)
 
 
-def cell_diff(old: dict[str, tuple[float | None, str | None]], new: Sequence[tuple[Any, ...]]) -> list[
-    tuple[str, Any, Any, Any, Any, str]
-]:
+def cell_diff(
+    old: dict[str, tuple[float | None, str | None]], new: Sequence[tuple[Any, ...]]
+) -> list[tuple[str, Any, Any, Any, Any, str]]:
     """(key, old value, new value, old raw, new raw, added|removed|changed) per differing cell, by
     key; ``new``: (key, value, raw) rows sorted by key. A raw text of "" equals a missing one."""
     out: list[tuple[str, Any, Any, Any, Any, str]] = []
@@ -217,7 +232,9 @@ def cell_diff(old: dict[str, tuple[float | None, str | None]], new: Sequence[tup
     return out
 
 
-def _finish(st: _Staged, parser_version: str, old_cells: dict[str, tuple[float | None, str | None]] | None) -> Outcome:
+def _finish(
+    st: _Staged, parser_version: str, old_cells: dict[str, tuple[float | None, str | None]] | None
+) -> Outcome:
     """The diff of one report and the write that records it. A report is "changed" when anything
     a researcher sees differs: metadata, cells, template/source (the archive's content hash),
     status/message, check rows, sections. Otherwise only the confirming parser version is written.
@@ -233,7 +250,9 @@ def _finish(st: _Staged, parser_version: str, old_cells: dict[str, tuple[float |
     out.changed = st.changed
     if not st.changed:
         out.write = ReparseWrite(
-            report_id=stored.report_id, expected_version_id=stored.version_id, parsed=None,
+            report_id=stored.report_id,
+            expected_version_id=stored.version_id,
+            parsed=None,
             parser_version=parser_version,
         )
         return out
@@ -249,14 +268,21 @@ def _finish(st: _Staged, parser_version: str, old_cells: dict[str, tuple[float |
             out.pass_to_fail.append(name)
     md = parsed.metadata
     agency = (md.agency or "").strip()
-    out.identity_changed = bool(parsed.is_report and agency and (agency != stored.agency or md.year != stored.year))
+    out.identity_changed = bool(
+        parsed.is_report and agency and (agency != stored.agency or md.year != stored.year)
+    )
     links = [(stored.page.capture_id, "page", st.index is None)]
     links += [(a.capture_id, "attachment", i == st.index) for i, a in enumerate(st.atts)]
     moving = out.identity_changed  # only then does the writer look at the metadata and the portal
     out.write = ReparseWrite(
-        report_id=stored.report_id, expected_version_id=stored.version_id, parsed=parsed if moving else None,
-        links=links, url=stored.page.final_url or stored.page.url, portal=stored.portal if moving else None,
-        same_identity=not moving, content=content,
+        report_id=stored.report_id,
+        expected_version_id=stored.version_id,
+        parsed=parsed if moving else None,
+        links=links,
+        url=stored.page.final_url or stored.page.url,
+        portal=stored.portal if moving else None,
+        same_identity=not moving,
+        content=content,
     )
     return out
 
@@ -267,7 +293,8 @@ def _failed(stored: Any, exc: Exception) -> Outcome:
 
 
 def reparse_many(
-    stored: Sequence[Any], parser_version: str,
+    stored: Sequence[Any],
+    parser_version: str,
     read_cells: Callable[[list[int]], list[tuple[Any, ...]]] | None = None,
 ) -> list[Outcome]:
     """Parse and diff a batch of stored reports; never raises (an error is an Outcome with
@@ -315,7 +342,9 @@ def reparse_one(stored: Any, parser_version: str) -> Outcome:
 
 def reparse_ids(archive: Any, report_ids: list[int], parser_version: str) -> list[Outcome]:
     """Read, parse and diff the reports ``report_ids`` (old cells read only where needed)."""
-    return reparse_many(archive.reparse_inputs(report_ids, cells=False), parser_version, archive.reparse_cell_rows)
+    return reparse_many(
+        archive.reparse_inputs(report_ids, cells=False), parser_version, archive.reparse_cell_rows
+    )
 
 
 # --- workers --------------------------------------------------------------------------------------
@@ -362,7 +391,9 @@ def _work(report_ids: list[int], keep_writes: bool = True) -> list[Outcome]:
     return outcomes
 
 
-def _work_and_write(batch: Batch, parse_run_id: int, run_id: int | None) -> tuple[list[Outcome], dict[str, Any]]:
+def _work_and_write(
+    batch: Batch, parse_run_id: int, run_id: int | None
+) -> tuple[list[Outcome], dict[str, Any]]:
     """Parse a batch and write it in this worker's own transaction; returns the outcomes (without
     their parse results: the parent needs only the diff) and the counts committed with them."""
     global _worker_run_id
@@ -386,7 +417,9 @@ class Batch:
     skipped: int
 
 
-def tally(outcomes: Sequence[Outcome], results: Sequence[str] | None, skipped: int, dry_run: bool) -> dict[str, Any]:
+def tally(
+    outcomes: Sequence[Outcome], results: Sequence[str] | None, skipped: int, dry_run: bool
+) -> dict[str, Any]:
     """One batch's counts; ``results``: apply_reparse_batch's per-write outcomes (None: nothing written)."""
     delta = empty_counts()
     delta["skipped_current"] = skipped
@@ -402,8 +435,9 @@ def tally(outcomes: Sequence[Outcome], results: Sequence[str] | None, skipped: i
     return delta
 
 
-def write_batch(archive: Any, batch: Batch, outcomes: Sequence[Outcome], parse_run_id: int,
-                run_id: int | None) -> tuple[dict[str, Any], int | None]:
+def write_batch(
+    archive: Any, batch: Batch, outcomes: Sequence[Outcome], parse_run_id: int, run_id: int | None
+) -> tuple[dict[str, Any], int | None]:
     """Write a batch and its progress in one transaction; (its counts, the versions' crawl run id)."""
     from crawler.parsing.dispatch import PARSER_VERSION
 
@@ -415,8 +449,13 @@ def write_batch(archive: Any, batch: Batch, outcomes: Sequence[Outcome], parse_r
         return got["delta"]
 
     result = archive.apply_reparse_batch(
-        parse_run_id, writes, run_id=run_id, last_report_id=batch.mark, span=(batch.after, batch.mark),
-        tally=counted, run_settings={"parser_version": PARSER_VERSION, "parse_run_id": parse_run_id},
+        parse_run_id,
+        writes,
+        run_id=run_id,
+        last_report_id=batch.mark,
+        span=(batch.after, batch.mark),
+        tally=counted,
+        run_settings={"parser_version": PARSER_VERSION, "parse_run_id": parse_run_id},
     )
     return got["delta"], result.run_id
 
@@ -474,10 +513,24 @@ class Progress:
 
 def empty_counts() -> dict[str, Any]:
     return {
-        "selected": 0, "skipped_current": 0, "reparsed": 0, "changed": 0, "unchanged": 0, "moved": 0,
-        "conflicts": 0, "errors": 0, "cells_changed": 0, "cells_added": 0, "cells_removed": 0,
-        "checks_fail_to_pass": 0, "checks_pass_to_fail": 0, "fail_to_pass_by_check": {},
-        "pass_to_fail_by_check": {}, "became_parseable": 0, "stopped_parseable": 0, "error_samples": [],
+        "selected": 0,
+        "skipped_current": 0,
+        "reparsed": 0,
+        "changed": 0,
+        "unchanged": 0,
+        "moved": 0,
+        "conflicts": 0,
+        "errors": 0,
+        "cells_changed": 0,
+        "cells_added": 0,
+        "cells_removed": 0,
+        "checks_fail_to_pass": 0,
+        "checks_pass_to_fail": 0,
+        "fail_to_pass_by_check": {},
+        "pass_to_fail_by_check": {},
+        "became_parseable": 0,
+        "stopped_parseable": 0,
+        "error_samples": [],
     }
 
 
@@ -550,8 +603,18 @@ def _record(counts: dict[str, Any], out: Outcome, dry_run: bool, writer: Any) ->
 def write_rows(writer: Any, out: Outcome) -> None:
     """The --diff-out CSV rows of one report."""
     for key, ov, nv, oraw, nraw, _kind in out.cell_changes:
-        writer.writerow((out.report_id, out.agency, "" if out.year is None else out.year, key, _fmt(ov), _fmt(nv),
-                         "" if oraw is None else oraw, "" if nraw is None else nraw))
+        writer.writerow(
+            (
+                out.report_id,
+                out.agency,
+                "" if out.year is None else out.year,
+                key,
+                _fmt(ov),
+                _fmt(nv),
+                "" if oraw is None else oraw,
+                "" if nraw is None else nraw,
+            )
+        )
 
 
 def _fmt(value: float | None) -> str:
@@ -569,8 +632,15 @@ def batch_size(selected: int, workers: int) -> int:
     return max(BATCH, min(MAX_BATCH, selected // (workers * 4)))
 
 
-def _batches(archive: Any, filters: dict[str, Any], after: int, current: str, since: str | None,
-             done: Sequence[Sequence[int]] = (), size: int = BATCH) -> Iterator[Batch]:
+def _batches(
+    archive: Any,
+    filters: dict[str, Any],
+    after: int,
+    current: str,
+    since: str | None,
+    done: Sequence[Sequence[int]] = (),
+    size: int = BATCH,
+) -> Iterator[Batch]:
     """The selection in id order, cut into batches that together cover every id after ``after``
     (skipped ones too, so the committed ranges join up). Ids inside ``done`` ranges (committed by
     an interrupted attempt of this run, and counted then) are left out and not counted again."""
@@ -618,8 +688,12 @@ def run_reparse(
     from storage.archive import Archive
 
     workers = (os.cpu_count() or 1) if workers is None else max(int(workers), 0)
-    filters = {"agency": sorted(set(agency)), "year": sorted(set(int(y) for y in year)), "only_failed": only_failed,
-               "since_version": since_version}
+    filters = {
+        "agency": sorted(set(agency)),
+        "year": sorted(set(int(y) for y in year)),
+        "only_failed": only_failed,
+        "since_version": since_version,
+    }
     archive = Archive.open(db_url)
     t0 = time.monotonic()
     writer_file = open(diff_out, "w", newline="", encoding="utf-8") if diff_out else None  # noqa: SIM115
@@ -636,8 +710,12 @@ def run_reparse(
         if not dry_run:
             for row in archive.unfinished_parse_runs(PARSER_VERSION):
                 dead = row["outcome"] == "interrupted" or _owner_dead(row)
-                if row["filters"] == filters and dead and archive.claim_parse_run(
-                    row["id"], old_owner=row["owner"], owner=owner, workers=workers
+                if (
+                    row["filters"] == filters
+                    and dead
+                    and archive.claim_parse_run(
+                        row["id"], old_owner=row["owner"], owner=owner, workers=workers
+                    )
                 ):
                     parse_run_id, run_id = int(row["id"]), row["run_id"]
                     resumed_from = int(row["last_report_id"] or 0)
@@ -646,7 +724,11 @@ def run_reparse(
                     break
         if parse_run_id is None:
             parse_run_id = archive.start_parse_run(
-                parser_version=PARSER_VERSION, filters=filters, workers=workers, dry_run=dry_run, owner=owner,
+                parser_version=PARSER_VERSION,
+                filters=filters,
+                workers=workers,
+                dry_run=dry_run,
+                owner=owner,
                 run_id=run_id,
             )
         after = resumed_from or 0
@@ -657,9 +739,27 @@ def run_reparse(
         bar.done = counts["skipped_current"] + counts["reparsed"] if resumed_from is not None else 0
         outcome = "finished"
         try:
-            _drive(archive, workers, start_method, _batches(archive, sql_filters, after, PARSER_VERSION,
-                   since_version, done, batch_size(total_selected, workers)), counts, parse_run_id, run_id,
-                   dry_run, writer, bar, workers_write)
+            _drive(
+                archive,
+                workers,
+                start_method,
+                _batches(
+                    archive,
+                    sql_filters,
+                    after,
+                    PARSER_VERSION,
+                    since_version,
+                    done,
+                    batch_size(total_selected, workers),
+                ),
+                counts,
+                parse_run_id,
+                run_id,
+                dry_run,
+                writer,
+                bar,
+                workers_write,
+            )
         except BaseException:
             bar.close()
             try:  # the counts stay those committed with the batches, matching last_report_id and _done
@@ -676,8 +776,16 @@ def run_reparse(
             run_id = (archive.parse_run_info(parse_run_id) or {}).get("run_id")
         if run_id is not None:
             archive.finish_run(run_id, outcome, {"parse_run_id": parse_run_id, **_short(counts)})
-        return Summary(parse_run_id, PARSER_VERSION, counts, outcome, dry_run, workers, time.monotonic() - t0,
-                       resumed_from)
+        return Summary(
+            parse_run_id,
+            PARSER_VERSION,
+            counts,
+            outcome,
+            dry_run,
+            workers,
+            time.monotonic() - t0,
+            resumed_from,
+        )
     finally:
         if writer_file is not None:
             writer_file.close()
@@ -688,9 +796,19 @@ def _short(counts: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in counts.items() if not isinstance(v, (dict, list))}
 
 
-def _drive(archive: Any, workers: int, start_method: str | None, batches: Iterator[Batch], counts: dict[str, Any],
-           parse_run_id: int, run_id: int | None, dry_run: bool, writer: Any, bar: Progress,
-           workers_write: bool | None = None) -> None:
+def _drive(
+    archive: Any,
+    workers: int,
+    start_method: str | None,
+    batches: Iterator[Batch],
+    counts: dict[str, Any],
+    parse_run_id: int,
+    run_id: int | None,
+    dry_run: bool,
+    writer: Any,
+    bar: Progress,
+    workers_write: bool | None = None,
+) -> None:
     """Feed the batches to the workers and take their results in order: the parent writes them
     (SQLite, dry run, in-process) or the workers already did (PostgreSQL). Either way the parent
     keeps the run's counts (the same sums the batches committed), the CSV and the progress line.
@@ -720,7 +838,9 @@ def _drive(archive: Any, workers: int, start_method: str | None, batches: Iterat
     if workers_write is None:  # SQLite has one writer anyway: the parent, in order, without lock waits
         workers_write = archive._engine.dialect.name == "postgresql"
     workers_write = workers_write and not dry_run
-    method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    method = start_method or (
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    )
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":  # workers fork from a server that has the parser imported already
         ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
@@ -734,8 +854,12 @@ def _drive(archive: Any, workers: int, start_method: str | None, batches: Iterat
         else:
             take(batch, fut.result(), None)
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(db, os.getpid(), workers_write)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(db, os.getpid(), workers_write),
+    ) as pool:
         try:
             for batch in batches:
                 if workers_write:
@@ -791,7 +915,10 @@ def run_reparse_command(args: argparse.Namespace) -> int:
         print("nianbao reparse: --workers must be >= 0 (0: parse in this process)", file=sys.stderr)
         return 2
     if args.since_version is not None and version_key(args.since_version)[0] == 0:
-        print(f"nianbao reparse: --since-version {args.since_version!r} is not a version like 1.2.0", file=sys.stderr)
+        print(
+            f"nianbao reparse: --since-version {args.since_version!r} is not a version like 1.2.0",
+            file=sys.stderr,
+        )
         return 2
     if args.diff_out:
         parent = Path(args.diff_out).expanduser().absolute().parent
@@ -799,8 +926,13 @@ def run_reparse_command(args: argparse.Namespace) -> int:
             print(f"nianbao reparse: directory {parent} for --diff-out does not exist", file=sys.stderr)
             return 2
     summary = run_reparse(
-        args.db, workers=args.workers, agency=args.agency or (), year=args.year or (),
-        since_version=args.since_version, only_failed=args.only_failed, dry_run=args.dry_run,
+        args.db,
+        workers=args.workers,
+        agency=args.agency or (),
+        year=args.year or (),
+        since_version=args.since_version,
+        only_failed=args.only_failed,
+        dry_run=args.dry_run,
         diff_out=args.diff_out,
     )
     print(format_summary(summary))

@@ -66,10 +66,14 @@ class ParseRun(Base):
     parser_version: Mapped[str] = mapped_column(String(64))
     filters: Mapped[dict[str, Any]] = mapped_column(JSON)
     workers: Mapped[int] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(32))  # running|finished|finished_with_errors|failed|interrupted
+    outcome: Mapped[str] = mapped_column(
+        String(32)
+    )  # running|finished|finished_with_errors|failed|interrupted
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     dry_run: Mapped[bool] = mapped_column(Boolean)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))  # the versions' run (kind "reparse")
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id")
+    )  # the versions' run (kind "reparse")
     last_report_id: Mapped[int | None] = mapped_column(Integer)
     owner: Mapped[str | None] = mapped_column(String(255))  # host:pid of the process running it
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -143,13 +147,28 @@ class NewContent(NamedTuple):
 
 # The report_versions columns a parse decides (the writer adds report, number, run, times, flags).
 VERSION_FIELDS = (
-    "url", "title", "index_no", "issuer", "doc_no", "written_date", "published_date", "category", "template", "source",
-    "parser_version", "parse_status", "parse_message", "content_hash",
+    "url",
+    "title",
+    "index_no",
+    "issuer",
+    "doc_no",
+    "written_date",
+    "published_date",
+    "category",
+    "template",
+    "source",
+    "parser_version",
+    "parse_status",
+    "parse_message",
+    "content_hash",
 )
 
 
 def new_content(
-    parsed: ParseResult, url: str, cells: list[tuple[str, float | None, str]] | None = None, chash: str | None = None
+    parsed: ParseResult,
+    url: str,
+    cells: list[tuple[str, float | None, str]] | None = None,
+    chash: str | None = None,
 ) -> NewContent:
     """The compact content of a new version of ``parsed`` found at ``url`` (the same values
     storage.writes.version_row/content_rows give the crawl's record_report). ``cells``/``chash``:
@@ -161,9 +180,20 @@ def new_content(
     md = parsed.metadata
     clean = w.clean
     version = (
-        clean(url), clean(md.title), clean(md.index_no), clean(md.issuer), clean(md.doc_no), md.written,
-        md.published, clean(md.category), parsed.template, parsed.source, clean(parsed.parser_version) or "",
-        parsed.status, clean(parsed.message) or None, chash,
+        clean(url),
+        clean(md.title),
+        clean(md.index_no),
+        clean(md.issuer),
+        clean(md.doc_no),
+        md.written,
+        md.published,
+        clean(md.category),
+        parsed.template,
+        parsed.source,
+        clean(parsed.parser_version) or "",
+        parsed.status,
+        clean(parsed.message) or None,
+        chash,
     )
     return NewContent(chash, version, *w.bare_content_columns(parsed, cells))
 
@@ -245,7 +275,9 @@ _CONFIRM = update(V).where(V.c.id == bindparam("c_id")).values(parser_version=bi
 _MAX_VERSION_NO = select(func.max(V.c.version_no)).where(V.c.report_id == bindparam("m_report"))
 
 
-def _raw_rows(conn: Any, table: str, columns: Sequence[str], version_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+def _raw_rows(
+    conn: Any, table: str, columns: Sequence[str], version_ids: Sequence[int]
+) -> list[tuple[Any, ...]]:
     """``SELECT columns FROM table WHERE version_id IN (...)`` as plain driver tuples."""
     quote = conn.dialect.identifier_preparer.quote
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -284,7 +316,8 @@ class ReparseStoreMixin:
     def reparse_candidates(self, filters: dict[str, Any], after_id: int, limit: int) -> list[Candidate]:
         """The next ``limit`` reports (by id, after ``after_id``) whose current version matches."""
         q = _filtered(
-            _base_candidates(R.c.id, V.c.id, V.c.parser_version, V.c.parse_status).where(R.c.id > after_id), filters
+            _base_candidates(R.c.id, V.c.id, V.c.parser_version, V.c.parse_status).where(R.c.id > after_id),
+            filters,
         )
         with self._read() as conn:  # type: ignore[attr-defined]
             rows = conn.execute(q.order_by(R.c.id).limit(limit)).all()
@@ -301,8 +334,19 @@ class ReparseStoreMixin:
         with self._read() as conn:  # type: ignore[attr-defined]
             heads = conn.execute(
                 select(
-                    V.c.id, V.c.version_no, V.c.report_id, V.c.parser_version, V.c.parse_status, V.c.parse_message,
-                    V.c.content_hash, V.c.url, R.c.year, A.c.name, A.c.region_code, A.c.province, A.c.city,
+                    V.c.id,
+                    V.c.version_no,
+                    V.c.report_id,
+                    V.c.parser_version,
+                    V.c.parse_status,
+                    V.c.parse_message,
+                    V.c.content_hash,
+                    V.c.url,
+                    R.c.year,
+                    A.c.name,
+                    A.c.region_code,
+                    A.c.province,
+                    A.c.city,
                     A.c.county,
                 )
                 .select_from(V)
@@ -316,20 +360,33 @@ class ReparseStoreMixin:
             C, VC = w.CAPTURES, w.VERSION_CAPTURES
             caps = conn.execute(
                 select(
-                    VC.c.version_id, VC.c.role, C.c.id, C.c.url, C.c.final_url, C.c.status, C.c.response_headers,
-                    C.c.sha256, C.c.portal,
+                    VC.c.version_id,
+                    VC.c.role,
+                    C.c.id,
+                    C.c.url,
+                    C.c.final_url,
+                    C.c.status,
+                    C.c.response_headers,
+                    C.c.sha256,
+                    C.c.portal,
                 )
                 .join(C, C.c.id == VC.c.capture_id)
                 .where(VC.c.version_id.in_(vids))
                 .order_by(C.c.fetched_at, C.c.id)
             ).all()
             shas = sorted({c.sha256 for c in caps})
-            payloads = {
-                sha: codecs.decompress(codec, data)
-                for sha, codec, data in conn.execute(
-                    select(w.BLOBS.c.sha256, w.BLOBS.c.codec, w.BLOBS.c.data).where(w.BLOBS.c.sha256.in_(shas))
-                ).all()
-            } if shas else {}
+            payloads = (
+                {
+                    sha: codecs.decompress(codec, data)
+                    for sha, codec, data in conn.execute(
+                        select(w.BLOBS.c.sha256, w.BLOBS.c.codec, w.BLOBS.c.data).where(
+                            w.BLOBS.c.sha256.in_(shas)
+                        )
+                    ).all()
+                }
+                if shas
+                else {}
+            )
             # The content rows (~250 a report) straight from the driver: SQLAlchemy Row objects
             # cost more than SQLite itself here, and this runs for every re-parsed report.
             old_cells = _read_cells(conn, vids) if cells else {}
@@ -353,8 +410,14 @@ class ReparseStoreMixin:
             if body is None:
                 continue  # a missing blob is reported as "no stored page" / a missing file
             sc = StoredCapture(
-                capture_id=int(c.id), role=c.role, url=c.url, final_url=c.final_url or c.url, status=int(c.status),
-                headers=[(str(k), str(v)) for k, v in (c.response_headers or [])], body=body, portal=c.portal,
+                capture_id=int(c.id),
+                role=c.role,
+                url=c.url,
+                final_url=c.final_url or c.url,
+                status=int(c.status),
+                headers=[(str(k), str(v)) for k, v in (c.response_headers or [])],
+                body=body,
+                portal=c.portal,
             )
             if c.role == "page":
                 pages[c.version_id] = sc
@@ -368,21 +431,37 @@ class ReparseStoreMixin:
             portal_name = page.portal if page is not None and page.portal else ""
             out.append(
                 StoredReport(
-                    report_id=int(h.report_id), version_id=vid, version_no=int(h.version_no), agency=h.name,
-                    year=h.year, url=h.url,
+                    report_id=int(h.report_id),
+                    version_id=vid,
+                    version_no=int(h.version_no),
+                    agency=h.name,
+                    year=h.year,
+                    url=h.url,
                     portal=PortalInfo(
-                        name=portal_name, region_code=h.region_code, province=h.province, city=h.city, county=h.county
+                        name=portal_name,
+                        region_code=h.region_code,
+                        province=h.province,
+                        city=h.city,
+                        county=h.county,
                     ),
-                    parser_version=h.parser_version or "", parse_status=h.parse_status,
-                    parse_message=h.parse_message or "", content_hash=h.content_hash, page=page,
+                    parser_version=h.parser_version or "",
+                    parse_status=h.parse_status,
+                    parse_message=h.parse_message or "",
+                    content_hash=h.content_hash,
+                    page=page,
                     attachments=sorted(atts[vid].values(), key=lambda s: s.capture_id),
-                    cells=old_cells.get(vid) if cells else None, checks=sorted(checks[vid]), verdicts=verdicts[vid], sections=sections[vid],
+                    cells=old_cells.get(vid) if cells else None,
+                    checks=sorted(checks[vid]),
+                    verdicts=verdicts[vid],
+                    sections=sections[vid],
                 )
             )
         out.sort(key=lambda s: s.report_id)
         return out
 
-    def reparse_cell_rows(self, version_ids: Sequence[int]) -> list[tuple[int, str, float | None, str | None]]:
+    def reparse_cell_rows(
+        self, version_ids: Sequence[int]
+    ) -> list[tuple[int, str, float | None, str | None]]:
         """The cells rows (version_id, key, value, raw) of these versions (one query), as the
         driver returns them: a re-parse compares them with the new rows as sets, in C."""
         if not version_ids:
@@ -392,15 +471,30 @@ class ReparseStoreMixin:
 
     # --- parse runs -------------------------------------------------------------------------------
     def start_parse_run(
-        self, *, parser_version: str, filters: dict[str, Any], workers: int, dry_run: bool, owner: str,
+        self,
+        *,
+        parser_version: str,
+        filters: dict[str, Any],
+        workers: int,
+        dry_run: bool,
+        owner: str,
         run_id: int | None,
     ) -> int:
         now = w.utcnow()
         with self._write() as conn:  # type: ignore[attr-defined]
             result = conn.execute(
                 insert(PARSE_RUNS).values(
-                    started_at=now, finished_at=None, parser_version=parser_version, filters=filters, workers=workers,
-                    outcome="running", counts={}, dry_run=dry_run, run_id=run_id, last_report_id=None, owner=owner,
+                    started_at=now,
+                    finished_at=None,
+                    parser_version=parser_version,
+                    filters=filters,
+                    workers=workers,
+                    outcome="running",
+                    counts={},
+                    dry_run=dry_run,
+                    run_id=run_id,
+                    last_report_id=None,
+                    owner=owner,
                     heartbeat_at=now,
                 )
             )
@@ -426,7 +520,11 @@ class ReparseStoreMixin:
             owner_is = PARSE_RUNS.c.owner.is_(None) if old_owner is None else PARSE_RUNS.c.owner == old_owner
             result = conn.execute(
                 update(PARSE_RUNS)
-                .where(PARSE_RUNS.c.id == parse_run_id, PARSE_RUNS.c.outcome.in_(("running", "interrupted")), owner_is)
+                .where(
+                    PARSE_RUNS.c.id == parse_run_id,
+                    PARSE_RUNS.c.outcome.in_(("running", "interrupted")),
+                    owner_is,
+                )
                 .values(outcome="running", owner=owner, workers=workers, heartbeat_at=w.utcnow())
             )
             return result.rowcount == 1
@@ -492,7 +590,11 @@ class ReparseStoreMixin:
             outcomes.run_id = run_id
             outcomes.extend(self._apply_all(conn, writes, run_id, when))
             if span is None:
-                values: dict[str, Any] = {"last_report_id": last_report_id, "heartbeat_at": when, "run_id": run_id}
+                values: dict[str, Any] = {
+                    "last_report_id": last_report_id,
+                    "heartbeat_at": when,
+                    "run_id": run_id,
+                }
                 if counts is not None:
                     values["counts"] = counts
                 conn.execute(update(PARSE_RUNS).where(PARSE_RUNS.c.id == parse_run_id).values(**values))
@@ -513,7 +615,9 @@ class ReparseStoreMixin:
                 )
         return outcomes
 
-    def _apply_all(self, conn: Any, writes: Sequence[ReparseWrite], run_id: int | None, when: dt.datetime) -> list[str]:
+    def _apply_all(
+        self, conn: Any, writes: Sequence[ReparseWrite], run_id: int | None, when: dt.datetime
+    ) -> list[str]:
         """The reports of one batch, with as few statements as the batch allows: current versions
         read in one query, confirmations and supersessions as executemany, the new versions in one
         multi-row INSERT ... RETURNING, their captures, cells, checks and sections in one bulk insert
@@ -530,12 +634,18 @@ class ReparseStoreMixin:
             _insert_contents(conn, pending)
             return out
         ids = [x.report_id for x in writes]
-        current = {
-            int(r[0]): (int(r[1]), int(r[2]))
-            for r in conn.execute(
-                select(V.c.report_id, V.c.id, V.c.version_no).where(V.c.report_id.in_(ids), V.c.is_current)
-            ).all()
-        } if ids else {}
+        current = (
+            {
+                int(r[0]): (int(r[1]), int(r[2]))
+                for r in conn.execute(
+                    select(V.c.report_id, V.c.id, V.c.version_no).where(
+                        V.c.report_id.in_(ids), V.c.is_current
+                    )
+                ).all()
+            }
+            if ids
+            else {}
+        )
         out = []
         confirms: list[dict[str, Any]] = []
         supersedes: list[dict[str, Any]] = []
@@ -573,7 +683,13 @@ class ReparseStoreMixin:
         target = item.report_id
         parsed = item.parsed  # kept by the worker exactly when the identity may have changed
         md = parsed.metadata if parsed is not None else None
-        if not item.same_identity and parsed is not None and parsed.is_report and md and (md.agency or "").strip():
+        if (
+            not item.same_identity
+            and parsed is not None
+            and parsed.is_report
+            and md
+            and (md.agency or "").strip()
+        ):
             agency_id = w.resolve_agency(conn, md, item.portal, self._agency_cache)
             target = w.resolve_report(conn, agency_id, md.year, item.url)
         w.supersede(conn, int(current.id), when)
@@ -603,12 +719,19 @@ _VERSIONS_RETURNING = insert(V).returning(V.c.id, sort_by_parameter_order=True)
 _VERSION_INSERT = insert(V)
 
 
-def _version_row(content: NewContent, report_id: int, version_no: int, run_id: int | None,
-                 when: dt.datetime) -> dict[str, Any]:
+def _version_row(
+    content: NewContent, report_id: int, version_no: int, run_id: int | None, when: dt.datetime
+) -> dict[str, Any]:
     """The report_versions row of a new current version."""
     row = dict(zip(VERSION_FIELDS, content.version, strict=True))
-    row.update(report_id=report_id, version_no=version_no, is_current=True, created_at=when, run_id=run_id,
-               superseded_at=None)
+    row.update(
+        report_id=report_id,
+        version_no=version_no,
+        is_current=True,
+        created_at=when,
+        run_id=run_id,
+        superseded_at=None,
+    )
     return row
 
 
@@ -618,10 +741,17 @@ def _insert_contents(conn: Any, items: Sequence[tuple[int, ReparseWrite]]) -> No
     if not items:
         return
     links = [(vid, cid, role, bool(pf)) for vid, item in items for cid, role, pf in item.links]
-    w.bulk_insert(conn, w.VERSION_CAPTURES, ("version_id", "capture_id", "role", "parsed_from"), links,
-                  conflict=("version_id", "capture_id"))
+    w.bulk_insert(
+        conn,
+        w.VERSION_CAPTURES,
+        ("version_id", "capture_id", "role", "parsed_from"),
+        links,
+        conflict=("version_id", "capture_id"),
+    )
     contents = [(vid, item.new()) for vid, item in items]
-    for table, columns, part in zip((w.CELLS, w.CHECKS, w.SECTIONS), w.CONTENT_COLUMNS, range(2, 5), strict=True):
+    for table, columns, part in zip(
+        (w.CELLS, w.CHECKS, w.SECTIONS), w.CONTENT_COLUMNS, range(2, 5), strict=True
+    ):
         merged: list[list[Any]] = [[] for _ in columns]
         for vid, content in contents:
             cols = content[part]
@@ -639,7 +769,9 @@ def _ensure_run(conn: Any, parse_run_id: int, settings: dict[str, Any], when: dt
     if existing is not None:
         return int(existing)
     result = conn.execute(
-        insert(w.RUNS).values(kind="reparse", started_at=when, settings=settings, stats=None, outcome="running")
+        insert(w.RUNS).values(
+            kind="reparse", started_at=when, settings=settings, stats=None, outcome="running"
+        )
     )
     run_id = int(result.inserted_primary_key[0])
     conn.execute(update(PARSE_RUNS).where(PARSE_RUNS.c.id == parse_run_id).values(run_id=run_id))

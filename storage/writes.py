@@ -130,7 +130,11 @@ _REPORT_BY_YEAR = select(REPORTS.c.id).where(
 _REPORT_UNDATED = (
     select(REPORTS.c.id)
     .join(VERSIONS, and_(VERSIONS.c.report_id == REPORTS.c.id, VERSIONS.c.is_current))
-    .where(REPORTS.c.agency_id == bindparam("r_agency"), REPORTS.c.year.is_(None), VERSIONS.c.url == bindparam("r_url"))
+    .where(
+        REPORTS.c.agency_id == bindparam("r_agency"),
+        REPORTS.c.year.is_(None),
+        VERSIONS.c.url == bindparam("r_url"),
+    )
     .limit(1)
 )
 _REPORT_INSERT = insert(REPORTS)
@@ -182,7 +186,12 @@ def _bulk_sql(conn: Connection, table: Table, columns: Sequence[str], conflict: 
 
 
 def bulk_insert(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], *, conflict: Sequence[str] = ()
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    conflict: Sequence[str] = (),
 ) -> None:
     """Insert many rows straight through the driver: SQLAlchemy's per-row parameter processing costs
     more than SQLite itself for ~200 cells per report. SQLite gets executemany (in-process, cheap);
@@ -197,7 +206,9 @@ def bulk_insert(
         conn.exec_driver_sql(sql, tuple(list(col) for col in zip(*rows, strict=True)))
 
 
-def bulk_insert_columns(conn: Connection, table: Table, columns: Sequence[str], values: Sequence[list[Any]]) -> None:
+def bulk_insert_columns(
+    conn: Connection, table: Table, columns: Sequence[str], values: Sequence[list[Any]]
+) -> None:
     """Insert rows given as columns (equal-length lists, one per column) into a table that cannot
     hold them already (the content of new versions), straight through the DB-API cursor of the
     connection's transaction. SQLite: executemany fed by a C-level zip (no list of thousands of
@@ -259,7 +270,9 @@ def first_header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
     return None
 
 
-def put_capture(conn: Connection, response: FetchedResponse, run_id: int | None, portal: str | None) -> CaptureRef:
+def put_capture(
+    conn: Connection, response: FetchedResponse, run_id: int | None, portal: str | None
+) -> CaptureRef:
     sha, new_blob = put_blob(conn, response.body)
     row = {
         "run_id": run_id,
@@ -302,7 +315,9 @@ def region_code_for(portal: PortalInfo | None) -> str | None:
             return code
         if len(code) in (9, 12):
             return code[:6]
-    log.warning("portal %r: region_code %r is not a 6-digit division code; stored without one", portal.name, code)  # type: ignore[union-attr]
+    log.warning(
+        "portal %r: region_code %r is not a 6-digit division code; stored without one", portal.name, code
+    )  # type: ignore[union-attr]
     return None
 
 
@@ -329,7 +344,9 @@ def resolve_agency(
     if found is None:
         params = {"a_name": name, "a_region": region}
         by_name, by_alias = (
-            (_AGENCY_BY_NAME, _AGENCY_BY_ALIAS) if region is not None else (_AGENCY_BY_NAME_NO_REGION, _AGENCY_BY_ALIAS_NO_REGION)
+            (_AGENCY_BY_NAME, _AGENCY_BY_ALIAS)
+            if region is not None
+            else (_AGENCY_BY_NAME_NO_REGION, _AGENCY_BY_ALIAS_NO_REGION)
         )
         row = conn.execute(by_name, params).first() or conn.execute(by_alias, params).first()
         if row is not None:
@@ -363,7 +380,9 @@ def resolve_report(conn: Connection, agency_id: int, year: int | None, url: str)
         found = conn.execute(_REPORT_UNDATED, {"r_agency": agency_id, "r_url": url}).scalar()
         if found is not None:
             return int(found)
-        return int(conn.execute(_REPORT_INSERT, {"agency_id": agency_id, "year": None}).inserted_primary_key[0])  # type: ignore[index]
+        return int(
+            conn.execute(_REPORT_INSERT, {"agency_id": agency_id, "year": None}).inserted_primary_key[0]
+        )  # type: ignore[index]
     found = conn.execute(_REPORT_BY_YEAR, {"r_agency": agency_id, "r_year": year}).scalar()
     if found is not None:
         return int(found)
@@ -395,10 +414,18 @@ def content_hash(parsed: ParseResult, cells: list[tuple[str, float | None, str]]
     md = parsed.metadata
     head = json.dumps(
         [
-            md.title, md.index_no, md.issuer, md.doc_no,
+            md.title,
+            md.index_no,
+            md.issuer,
+            md.doc_no,
             md.written.isoformat() if md.written else None,
             md.published.isoformat() if md.published else None,
-            md.category, md.agency, md.agency_kind, md.year, parsed.template, parsed.source,
+            md.category,
+            md.agency,
+            md.agency_kind,
+            md.year,
+            parsed.template,
+            parsed.source,
         ],
         ensure_ascii=False,
     )
@@ -426,13 +453,27 @@ def insert_version(
     chash: str,
     when: dt.datetime,
 ) -> int:
-    row = version_row(report_id=report_id, version_no=version_no, run_id=run_id, url=url, parsed=parsed, chash=chash,
-                      when=when)
+    row = version_row(
+        report_id=report_id,
+        version_no=version_no,
+        run_id=run_id,
+        url=url,
+        parsed=parsed,
+        chash=chash,
+        when=when,
+    )
     return int(conn.execute(_VERSION_INSERT, row).inserted_primary_key[0])  # type: ignore[index]
 
 
 def version_row(
-    *, report_id: int, version_no: int, run_id: int | None, url: str, parsed: ParseResult, chash: str, when: dt.datetime
+    *,
+    report_id: int,
+    version_no: int,
+    run_id: int | None,
+    url: str,
+    parsed: ParseResult,
+    chash: str,
+    when: dt.datetime,
 ) -> dict[str, Any]:
     """The versions row of insert_version (the re-parse writer inserts a batch of them at once)."""
     md = parsed.metadata
@@ -526,6 +567,7 @@ CONTENT_COLUMNS = (
 
 def insert_content(conn: Connection, version_id: int, parsed: ParseResult) -> None:
     """Cells, checks (per instance + one report-level '*' row per check) and sections, bulk."""
-    for table, columns, rows in zip((CELLS, CHECKS, SECTIONS), CONTENT_COLUMNS, content_rows(version_id, parsed),
-                                    strict=True):
+    for table, columns, rows in zip(
+        (CELLS, CHECKS, SECTIONS), CONTENT_COLUMNS, content_rows(version_id, parsed), strict=True
+    ):
         bulk_insert(conn, table, columns, rows)

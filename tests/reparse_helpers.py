@@ -24,7 +24,9 @@ from storage.archive import Archive
 from storage.records import FetchedResponse, PortalInfo
 
 OLD_VERSION = "0.9.0"
-PORTAL = PortalInfo(name="示例县人民政府", region_code="411000", province="河南省", city="示例市", county="示例县")
+PORTAL = PortalInfo(
+    name="示例县人民政府", region_code="411000", province="河南省", city="示例市", county="示例县"
+)
 KINDS = ("drop3", "value", "same", "empty")
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Server", "nginx")]
 
@@ -84,15 +86,26 @@ def degrade(good: ParseResult, kind: str) -> ParseResult:
         c = good.cells[k]
         cells = dict(good.cells)
         cells[k] = Cell(k, (c.value or 0) + 1000, f"{(c.value or 0) + 1000}")
-        checks = [CheckResult(x.check, x.instance, "fail", "old") if x.check == "t3_flow" else x for x in good.checks]
+        checks = [
+            CheckResult(x.check, x.instance, "fail", "old") if x.check == "t3_flow" else x
+            for x in good.checks
+        ]
         return replace(good, cells=cells, checks=checks, parser_version=OLD_VERSION)
     if kind == "same":
         return replace(good, parser_version=OLD_VERSION)
     if kind == "worse":  # an old parser that called every identity a pass
-        return replace(good, checks=[replace(x, verdict="pass") for x in good.checks], parser_version=OLD_VERSION)
+        return replace(
+            good, checks=[replace(x, verdict="pass") for x in good.checks], parser_version=OLD_VERSION
+        )
     if kind == "empty":
-        return replace(good, status="no_tables", message="no tables found", cells={}, checks=[],
-                       parser_version=OLD_VERSION)
+        return replace(
+            good,
+            status="no_tables",
+            message="no tables found",
+            cells={},
+            checks=[],
+            parser_version=OLD_VERSION,
+        )
     raise ValueError(kind)
 
 

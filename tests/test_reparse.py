@@ -41,9 +41,20 @@ def _fmt(v: float | int | None) -> str:
 
 def expected_diff(stored: list) -> tuple[dict[str, int], set[tuple[str, ...]]]:
     """The counts and CSV rows a re-parse must report, from how each report was degraded."""
-    counts = dict.fromkeys(("changed", "unchanged", "cells_changed", "cells_added", "cells_removed",
-                            "checks_fail_to_pass", "checks_pass_to_fail", "became_parseable",
-                            "stopped_parseable"), 0)
+    counts = dict.fromkeys(
+        (
+            "changed",
+            "unchanged",
+            "cells_changed",
+            "cells_added",
+            "cells_removed",
+            "checks_fail_to_pass",
+            "checks_pass_to_fail",
+            "became_parseable",
+            "stopped_parseable",
+        ),
+        0,
+    )
     rows: set[tuple[str, ...]] = set()
     for s in stored:
         md = s.good.metadata
@@ -53,8 +64,18 @@ def expected_diff(stored: list) -> tuple[dict[str, int], set[tuple[str, ...]]]:
         counts["changed"] += 1
         if s.kind == "value":
             old, new = s.old.cells[VALUE_KEY], s.good.cells[VALUE_KEY]
-            rows.add((str(s.report_id), md.agency, str(md.year), VALUE_KEY, _fmt(old.value), _fmt(new.value),
-                      old.raw, new.raw))
+            rows.add(
+                (
+                    str(s.report_id),
+                    md.agency,
+                    str(md.year),
+                    VALUE_KEY,
+                    _fmt(old.value),
+                    _fmt(new.value),
+                    old.raw,
+                    new.raw,
+                )
+            )
             counts["cells_changed"] += 1
             counts["checks_fail_to_pass"] += s.good.verdicts.get("t3_flow") == "pass"
             counts["checks_pass_to_fail"] += 0
@@ -86,7 +107,12 @@ def test_diff_history_and_csv_are_exact(db_url: str, tmp_path: Path) -> None:
     assert summary.outcome == "finished"
     assert {k: c[k] for k in want} == want
     assert (c["selected"], c["reparsed"], c["skipped_current"], c["moved"], c["conflicts"], c["errors"]) == (
-        8, 8, 0, 0, 0, 0
+        8,
+        8,
+        0,
+        0,
+        0,
+        0,
     )
     assert c["fail_to_pass_by_check"] == {"t3_flow": 2}
     header, rows = read_csv(out)
@@ -103,7 +129,8 @@ def test_diff_history_and_csv_are_exact(db_url: str, tmp_path: Path) -> None:
                 ]
             else:  # the old version stays as history, the new one is current
                 assert [(h["version_no"], h["is_current"], h["parser_version"]) for h in hist] == [
-                    (1, False, OLD_VERSION), (2, True, PARSER_VERSION)
+                    (1, False, OLD_VERSION),
+                    (2, True, PARSER_VERSION),
                 ]
                 assert hist[0]["superseded_at"] is not None and hist[1]["run_id"] != hist[0]["run_id"]
             rec = records[(s.good.metadata.agency, s.good.metadata.year)]
@@ -113,7 +140,10 @@ def test_diff_history_and_csv_are_exact(db_url: str, tmp_path: Path) -> None:
         run = archive.parse_run_info(summary.parse_run_id)
         assert run is not None
         assert (run["outcome"], run["dry_run"], run["workers"], run["parser_version"]) == (
-            "finished", False, 2, PARSER_VERSION
+            "finished",
+            False,
+            2,
+            PARSER_VERSION,
         )
         assert run["counts"] == c and run["finished_at"] is not None
         assert run["filters"] == {"agency": [], "year": [], "only_failed": False, "since_version": None}
@@ -135,8 +165,16 @@ def test_regressions_are_reported(sqlite_url: str, tmp_path: Path) -> None:
     rows = read_csv(out)[1]
     for s in lost:
         k, cell = sorted(s.old.cells.items())[0]
-        assert (str(s.report_id), s.old.metadata.agency, str(s.old.metadata.year), k, _fmt(cell.value), "",
-                cell.raw, "") in rows
+        assert (
+            str(s.report_id),
+            s.old.metadata.agency,
+            str(s.old.metadata.year),
+            k,
+            _fmt(cell.value),
+            "",
+            cell.raw,
+            "",
+        ) in rows
 
 
 def test_second_run_changes_nothing(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -148,7 +186,9 @@ def test_second_run_changes_nothing(db_url: str, capsys: pytest.CaptureFixture[s
         before = (archive.stats(), [archive.report_history(i) for i in range(1, 5)])
     assert main(["reparse", "--db", db_url, "--workers", "0"]) == 0
     second = capsys.readouterr().out
-    assert "0 reports changed" in second and "4 already parsed by parser" in second and "0 re-parsed" in second
+    assert (
+        "0 reports changed" in second and "4 already parsed by parser" in second and "0 re-parsed" in second
+    )
     with Archive.open(db_url) as archive:
         assert (archive.stats(), [archive.report_history(i) for i in range(1, 5)]) == before
         assert [r["outcome"] for r in archive.parse_runs()] == ["finished", "finished"]
@@ -158,8 +198,11 @@ def test_dry_run_writes_nothing(db_url: str, tmp_path: Path, capsys: pytest.Capt
     stored = populate(db_url, 8)
     want, want_rows = expected_diff(stored)
     with Archive.open(db_url) as archive:
-        before = (archive.stats(), [archive.report_history(s.report_id) for s in stored],
-                  list(archive.export_records()))
+        before = (
+            archive.stats(),
+            [archive.report_history(s.report_id) for s in stored],
+            list(archive.export_records()),
+        )
     out = tmp_path / "dry.csv"
     assert main(["reparse", "--db", db_url, "--workers", "0", "--dry-run", "--diff-out", str(out)]) == 0
     text = capsys.readouterr().out
@@ -167,8 +210,11 @@ def test_dry_run_writes_nothing(db_url: str, tmp_path: Path, capsys: pytest.Capt
     assert "checks fail -> pass: 2 (t3_flow 2)" in text and "became parseable: 2" in text
     assert read_csv(out)[1] == want_rows
     with Archive.open(db_url) as archive:
-        after = (archive.stats(), [archive.report_history(s.report_id) for s in stored],
-                 list(archive.export_records()))
+        after = (
+            archive.stats(),
+            [archive.report_history(s.report_id) for s in stored],
+            list(archive.export_records()),
+        )
         assert after == before
         runs = archive.parse_runs()
         assert [(r["dry_run"], r["outcome"], r["run_id"]) for r in runs] == [(True, "finished", None)]
@@ -183,8 +229,11 @@ def test_filters_select_reports(sqlite_url: str) -> None:
 
     def current_versions() -> set[int]:
         with Archive.open(sqlite_url) as archive:
-            return {x.report_id for x in stored if archive.report_history(x.report_id)[-1]["parser_version"]
-                    == PARSER_VERSION}
+            return {
+                x.report_id
+                for x in stored
+                if archive.report_history(x.report_id)[-1]["parser_version"] == PARSER_VERSION
+            }
 
     def run(**kw: object) -> tuple[int, int]:
         s = run_reparse(sqlite_url, workers=0, progress=io.StringIO(), **kw)  # type: ignore[arg-type]
@@ -210,18 +259,32 @@ def test_attachment_report_is_assembled_like_the_crawl(db_url: str) -> None:
         f"<p>发布日期：2021-01-20</p><p>{spec.agency}2020年政府信息公开工作年度报告全文见附件。</p>"
         f'<p>附件：<a href="{att_url}">{spec.title}.docx</a></p></body></html>'
     ).encode()
-    page = FetchedResponse(url="http://127.0.0.1:8999/xxgk/a.html", final_url="http://127.0.0.1:8999/xxgk/a.html",
-                           status=200, body=html, response_headers=[("Content-Type", "text/html; charset=utf-8")])
+    page = FetchedResponse(
+        url="http://127.0.0.1:8999/xxgk/a.html",
+        final_url="http://127.0.0.1:8999/xxgk/a.html",
+        status=200,
+        body=html,
+        response_headers=[("Content-Type", "text/html; charset=utf-8")],
+    )
     docx = render_docx(spec)
-    att = FetchedResponse(url=att_url, final_url=att_url, status=200, body=docx, response_headers=[
-        ("Content-Type", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")])
+    att = FetchedResponse(
+        url=att_url,
+        final_url=att_url,
+        status=200,
+        body=docx,
+        response_headers=[
+            ("Content-Type", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        ],
+    )
     page_parsed = current_parse(page)
     att_parsed = parse_document(docx, att_url, {"content-type": att.response_headers[0][1]})
     assert wants_attachments(page_parsed) and len(att_parsed.cells) > 100
     want = combine(page_parsed, att_parsed)
     old = degrade(page_parsed, "same")  # an old parser that never looked at the attachment
     with Archive.open(db_url) as archive:
-        rec = archive.record_report(run_id=None, portal=PORTAL, page=page, parsed=old, attachments=[(att, old)])
+        rec = archive.record_report(
+            run_id=None, portal=PORTAL, page=page, parsed=old, attachments=[(att, old)]
+        )
     s = run_reparse(db_url, workers=0, progress=io.StringIO())
     assert (s.counts["changed"], s.counts["became_parseable"], s.counts["errors"]) == (1, 1, 0)
     with Archive.open(db_url) as archive:
@@ -255,10 +318,15 @@ def test_stale_write_is_a_conflict_and_left_alone(db_url: str) -> None:
         stale = archive.report_history(s.report_id)[0]["id"]
         # a crawl records a newer version meanwhile
         archive.record_report(run_id=None, portal=PORTAL, page=s.page, parsed=s.good)
-        pid = archive.start_parse_run(parser_version="x", filters={}, workers=0, dry_run=False, owner="t", run_id=None)
+        pid = archive.start_parse_run(
+            parser_version="x", filters={}, workers=0, dry_run=False, owner="t", run_id=None
+        )
         got = archive.apply_reparse_batch(
-            pid, [ReparseWrite(s.report_id, stale, s.good, [], s.page.url, PORTAL)], run_id=None,
-            last_report_id=s.report_id, counts={"n": 1},
+            pid,
+            [ReparseWrite(s.report_id, stale, s.good, [], s.page.url, PORTAL)],
+            run_id=None,
+            last_report_id=s.report_id,
+            counts={"n": 1},
         )
         assert got == ["conflict"]
         assert [h["is_current"] for h in archive.report_history(s.report_id)] == [False, True]
@@ -328,8 +396,14 @@ def test_progress_lines_without_a_terminal() -> None:
 def test_summary_text() -> None:
     from nianbao.reparse import Summary, empty_counts
 
-    counts = empty_counts() | {"selected": 3, "reparsed": 3, "changed": 2, "unchanged": 1,
-                               "fail_to_pass_by_check": {"t3_flow": 1}, "checks_fail_to_pass": 1}
+    counts = empty_counts() | {
+        "selected": 3,
+        "reparsed": 3,
+        "changed": 2,
+        "unchanged": 1,
+        "fail_to_pass_by_check": {"t3_flow": 1},
+        "checks_fail_to_pass": 1,
+    }
     text = format_summary(Summary(7, "1.0.0", counts, "finished", False, 2, 1.5))
     assert "reparse run 7 (parser 1.0.0, 2 worker(s)): finished" in text
     assert "2 reports changed" in text and "checks fail -> pass: 1 (t3_flow 1)" in text
@@ -337,8 +411,22 @@ def test_summary_text() -> None:
 
 # --- what the compact hand-over writes ------------------------------------------------------------
 
-VERSION_FIELDS = ("url", "title", "index_no", "issuer", "doc_no", "written_date", "published_date", "category",
-                  "template", "source", "parser_version", "parse_status", "parse_message", "content_hash")
+VERSION_FIELDS = (
+    "url",
+    "title",
+    "index_no",
+    "issuer",
+    "doc_no",
+    "written_date",
+    "published_date",
+    "category",
+    "template",
+    "source",
+    "parser_version",
+    "parse_status",
+    "parse_message",
+    "content_hash",
+)
 
 
 def _current_content(archive: Archive, report_id: int) -> dict[str, object]:
@@ -348,9 +436,14 @@ def _current_content(archive: Archive, report_id: int) -> dict[str, object]:
     (version,) = [h for h in archive.report_history(report_id) if h["is_current"]]
     out: dict[str, object] = {k: version[k] for k in VERSION_FIELDS}
     with archive._engine.connect() as conn:
-        for table, cols in (("cells", "key, value, raw"), ("checks", '"check", instance, verdict, detail'),
-                            ("sections", "key, text")):
-            rows = conn.execute(text(f"SELECT {cols} FROM {table} WHERE version_id = :v"), {"v": version["id"]})
+        for table, cols in (
+            ("cells", "key, value, raw"),
+            ("checks", '"check", instance, verdict, detail'),
+            ("sections", "key, text"),
+        ):
+            rows = conn.execute(
+                text(f"SELECT {cols} FROM {table} WHERE version_id = :v"), {"v": version["id"]}
+            )
             out[table] = sorted(tuple(r) for r in rows)
     return out
 
@@ -378,11 +471,13 @@ def test_cell_diff_lists_added_removed_and_changed_cells_by_key() -> None:
     old = {"a": (1.0, "1"), "b": (2.0, "2"), "d": (None, None), "e": (5.0, "5")}
     new = [("a", 1.0, "1"), ("b", 3.0, "3"), ("c", 4.0, "4"), ("d", None, ""), ("e", 5.0, "五")]
     assert cell_diff(old, new) == [
-        ("b", 2.0, 3.0, "2", "3", "changed"), ("c", None, 4.0, None, "4", "added"),
+        ("b", 2.0, 3.0, "2", "3", "changed"),
+        ("c", None, 4.0, None, "4", "added"),
         ("e", 5.0, 5.0, "5", "五", "changed"),
     ]
     assert cell_diff(old, [("a", 1.0, "1")]) == [
-        ("b", 2.0, None, "2", None, "removed"), ("d", None, None, None, None, "removed"),
+        ("b", 2.0, None, "2", None, "removed"),
+        ("d", None, None, None, None, "removed"),
         ("e", 5.0, None, "5", None, "removed"),
     ]
     assert cell_diff({}, []) == [] and cell_diff(old, [(k, *v) for k, v in old.items()]) == []

@@ -28,19 +28,27 @@ def build_site() -> MiniSite:
     site.html("/zwgk/", page("政府信息公开", [("/zwgk/nb/index.html", "政府信息公开年报")]))
     site.html(
         "/zwgk/nb/index.html",
-        page("政府信息公开年报", [
-            ("./202201/t20220120_1.html", "示例县统计局2021年政府信息公开工作年度报告"),
-            ("./202201/t20220121_2.html", "示例县财政局2020年政府信息公开工作年度报告"),
-            ("./202201/t20220122_3.html", "示例县教育局2020年政府信息公开工作年度报告"),
-        ]),
+        page(
+            "政府信息公开年报",
+            [
+                ("./202201/t20220120_1.html", "示例县统计局2021年政府信息公开工作年度报告"),
+                ("./202201/t20220121_2.html", "示例县财政局2020年政府信息公开工作年度报告"),
+                ("./202201/t20220122_3.html", "示例县教育局2020年政府信息公开工作年度报告"),
+            ],
+        ),
     )
     site.html("/zwgk/nb/202201/t20220120_1.html", report_html("示例县统计局", 2021))
     site.html("/zwgk/nb/202201/t20220121_2.html", report_html("示例县财政局", 2020))
     agency, year = "示例县教育局", 2020
     title = f"{agency}{year}年政府信息公开工作年度报告"
     spec = ReportSpec(
-        agency=agency, agency_kind="department", year=year, template="v2019", title=title,
-        cells=make_cells(3, agency, "department", year, "v2019", None), issuer=agency,
+        agency=agency,
+        agency_kind="department",
+        year=year,
+        template="v2019",
+        title=title,
+        cells=make_cells(3, agency, "department", year, "v2019", None),
+        issuer=agency,
         published=dt.date(year + 1, 1, 20),
     )
     site.html(
@@ -69,4 +77,8 @@ def test_reparse_reproduces_what_the_crawl_stored(tmp_path) -> None:
         out = reparse_one(s, PARSER_VERSION)
         assert not out.error and not out.changed, (s.agency, out.cell_changes[:5], out.error)
     summary = run_reparse(db, workers=0, progress=io.StringIO())
-    assert (summary.counts["reparsed"], summary.counts["skipped_current"], summary.counts["changed"]) == (0, 3, 0)
+    assert (summary.counts["reparsed"], summary.counts["skipped_current"], summary.counts["changed"]) == (
+        0,
+        3,
+        0,
+    )

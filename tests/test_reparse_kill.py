@@ -42,7 +42,10 @@ def test_sigkill_mid_run_then_restart(db_url: str, tmp_path: Path) -> None:
     log = open(tmp_path / "reparse.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "nianbao", "reparse", "--db", db_url, "--workers", "2"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 120
@@ -65,7 +68,10 @@ def test_sigkill_mid_run_then_restart(db_url: str, tmp_path: Path) -> None:
         records = {(r["agency"], r["year"]): r for r in archive.export_records()}
         new = set()
         for s in stored:
-            hist = [(h["version_no"], h["is_current"], h["parser_version"]) for h in archive.report_history(s.report_id)]
+            hist = [
+                (h["version_no"], h["is_current"], h["parser_version"])
+                for h in archive.report_history(s.report_id)
+            ]
             rec = records[(s.good.metadata.agency, s.good.metadata.year)]
             if hist == [(1, True, OLD_VERSION)]:
                 assert rec["cells"] == {k: c.value for k, c in sorted(s.old.cells.items())}
@@ -74,15 +80,20 @@ def test_sigkill_mid_run_then_restart(db_url: str, tmp_path: Path) -> None:
                 assert rec["cells"] == {k: c.value for k, c in sorted(s.good.cells.items())}
                 new.add(s.report_id)
         # no half-written version anywhere: the cell rows are exactly those of whole versions
-        want_cells = sum(len(s.old.cells) for s in stored) + sum(len(s.good.cells) for s in stored
-                                                                   if s.report_id in new)
+        want_cells = sum(len(s.old.cells) for s in stored) + sum(
+            len(s.good.cells) for s in stored if s.report_id in new
+        )
         assert archive.stats()["cells"] == want_cells
     assert new == {s.report_id for s in stored} & _committed(db_url)
     assert 0 < len(new) < N, f"kill came too late to test anything ({len(new)} of {N} done)"
 
     summary = run_reparse(db_url, workers=2, progress=io.StringIO())
     assert summary.resumed_from == last and summary.parse_run_id == 1 and summary.outcome == "finished"
-    assert summary.counts["changed"] == N and summary.counts["reparsed"] == N and summary.counts["errors"] == 0
+    assert (
+        summary.counts["changed"] == N and summary.counts["reparsed"] == N and summary.counts["errors"] == 0
+    )
     with Archive.open(db_url) as archive:
-        assert all(archive.report_history(s.report_id)[-1]["parser_version"] == PARSER_VERSION for s in stored)
+        assert all(
+            archive.report_history(s.report_id)[-1]["parser_version"] == PARSER_VERSION for s in stored
+        )
         assert [(r["id"], r["outcome"]) for r in archive.parse_runs()] == [(1, "finished")]

@@ -32,15 +32,24 @@ def test_advance_joins_committed_ranges() -> None:
 
 def test_merge_counts_adds_batches() -> None:
     total = {"changed": 1, "fail_to_pass_by_check": {"a": 1}, "error_samples": ["x"], "_done": [[1, 2]]}
-    delta = {"changed": 2, "fail_to_pass_by_check": {"a": 1, "b": 1}, "error_samples": ["y"] * 12, "_done": [[5, 6]]}
+    delta = {
+        "changed": 2,
+        "fail_to_pass_by_check": {"a": 1, "b": 1},
+        "error_samples": ["y"] * 12,
+        "_done": [[5, 6]],
+    }
     assert merge_counts(total, delta) == {
-        "changed": 3, "fail_to_pass_by_check": {"a": 2, "b": 1}, "error_samples": ["x"] + ["y"] * 9,
+        "changed": 3,
+        "fail_to_pass_by_check": {"a": 2, "b": 1},
+        "error_samples": ["x"] + ["y"] * 9,
         "_done": [[1, 2]],
     }
 
 
 def _versions(archive: Archive, report_id: int) -> list[tuple[int, bool, str]]:
-    return [(h["version_no"], h["is_current"], h["parser_version"]) for h in archive.report_history(report_id)]
+    return [
+        (h["version_no"], h["is_current"], h["parser_version"]) for h in archive.report_history(report_id)
+    ]
 
 
 @pytest.mark.timeout(120)
@@ -50,10 +59,18 @@ def test_out_of_order_commit_then_resume_is_exact(db_url: str) -> None:
     with Archive.open(db_url) as archive:
         batches = list(rp._batches(archive, SQL_FILTERS, 0, PARSER_VERSION, None))
         assert [(b.after, b.mark, len(b.ids)) for b in batches] == [
-            (0, ids[15], 16), (ids[15], ids[31], 16), (ids[31], ids[-1], 8)
+            (0, ids[15], 16),
+            (ids[15], ids[31], 16),
+            (ids[31], ids[-1], 8),
         ]
-        pid = archive.start_parse_run(parser_version=PARSER_VERSION, filters=FILTERS, workers=2, dry_run=False,
-                                      owner="elsewhere:1", run_id=None)
+        pid = archive.start_parse_run(
+            parser_version=PARSER_VERSION,
+            filters=FILTERS,
+            workers=2,
+            dry_run=False,
+            owner="elsewhere:1",
+            run_id=None,
+        )
         # the second and third batches commit (as another worker would), the first never does
         deltas = []
         for b in batches[2], batches[1]:
@@ -63,7 +80,10 @@ def test_out_of_order_commit_then_resume_is_exact(db_url: str) -> None:
             deltas.append(delta)
         row = archive.parse_run_info(pid)
         assert row is not None and row["run_id"] == run_id
-        assert (row["last_report_id"] or 0) == 0 and row["counts"]["_done"] == [[ids[15], ids[31]], [ids[31], ids[-1]]]
+        assert (row["last_report_id"] or 0) == 0 and row["counts"]["_done"] == [
+            [ids[15], ids[31]],
+            [ids[31], ids[-1]],
+        ]
         assert row["counts"]["reparsed"] == 24 == sum(d["reparsed"] for d in deltas)
         for s in stored:
             done = s.report_id > ids[15]
@@ -80,16 +100,22 @@ def test_out_of_order_commit_then_resume_is_exact(db_url: str) -> None:
     assert summary.parse_run_id == pid and summary.outcome == "finished"
     changed = sum(s.kind != "same" for s in stored)
     assert (c["reparsed"], c["skipped_current"], c["changed"], c["unchanged"], c["errors"]) == (
-        N, 0, changed, N - changed, 0
+        N,
+        0,
+        changed,
+        N - changed,
+        0,
     )
     with Archive.open(db_url) as archive:
         row = archive.parse_run_info(pid)
         assert row is not None and row["outcome"] == "finished" and row["counts"] == c and "_done" not in c
         assert row["run_id"] == run_id and archive.run_info(run_id)["kind"] == "reparse"
         for s in stored:  # nothing written twice
-            want = [(1, True, PARSER_VERSION)] if s.kind == "same" else [
-                (1, False, OLD_VERSION), (2, True, PARSER_VERSION)
-            ]
+            want = (
+                [(1, True, PARSER_VERSION)]
+                if s.kind == "same"
+                else [(1, False, OLD_VERSION), (2, True, PARSER_VERSION)]
+            )
             assert _versions(archive, s.report_id) == want
         records = {(r["agency"], r["year"]): r for r in archive.export_records()}
         for s in stored:
@@ -109,14 +135,26 @@ def test_workers_writing_on_sqlite_store_the_same(sqlite_url: str) -> None:
     summary = rp.run_reparse(sqlite_url, workers=2, workers_write=True, progress=io.StringIO())
     c = summary.counts
     changed = sum(s.kind != "same" for s in stored)
-    assert (c["reparsed"], c["changed"], c["unchanged"], c["errors"], c["conflicts"]) == (36, changed, 36 - changed, 0, 0)
+    assert (c["reparsed"], c["changed"], c["unchanged"], c["errors"], c["conflicts"]) == (
+        36,
+        changed,
+        36 - changed,
+        0,
+        0,
+    )
     with Archive.open(sqlite_url) as archive:
         row = archive.parse_run_info(summary.parse_run_id)
-        assert row is not None and row["counts"] == c and row["last_report_id"] == max(s.report_id for s in stored)
+        assert (
+            row is not None
+            and row["counts"] == c
+            and row["last_report_id"] == max(s.report_id for s in stored)
+        )
         for s in stored:
-            want = [(1, True, PARSER_VERSION)] if s.kind == "same" else [
-                (1, False, OLD_VERSION), (2, True, PARSER_VERSION)
-            ]
+            want = (
+                [(1, True, PARSER_VERSION)]
+                if s.kind == "same"
+                else [(1, False, OLD_VERSION), (2, True, PARSER_VERSION)]
+            )
             assert _versions(archive, s.report_id) == want
         assert archive.stats()["cells"] == sum(len(s.old.cells) for s in stored) + sum(
             len(s.good.cells) for s in stored if s.kind != "same"
