@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -66,4 +67,15 @@ def process_pool(
     """A pool of ``workers`` forkserver processes (parsing modules preloaded, so workers start warm)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["crawler.parsing", "storage.archive"])
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs)
+    return ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs)
+    )
+
+
+def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    # Ctrl-C at a terminal reaches the whole process group. It is the crawl process's to handle: it
+    # stops the crawl gracefully, and its workers finish what they hold (a write half done would be
+    # rolled back anyway) instead of dying with a KeyboardInterrupt in every pending future.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)

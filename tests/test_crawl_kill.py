@@ -87,3 +87,39 @@ def test_sigkill_at_random_points_then_rerun_completes(tmp_path):
         u for u, t in truth.items() if (got[u][0], got[u][1], json.loads(got[u][4])) != (t.agency, t.year, t.cells)
     )
     assert not wrong, f"seed {seed}: {len(wrong)}/{len(truth)} reports differ from the truth: {wrong}"
+
+
+def test_ctrl_c_stops_the_crawl_and_its_workers_cleanly(tmp_path):
+    """Ctrl-C at a terminal reaches the crawl's whole process group (parse worker, archive writer): the
+    crawl stops gracefully with 130, the workers finish what they hold instead of dying in a
+    KeyboardInterrupt, the run is recorded as interrupted and a re-run completes the archive."""
+    db = str(tmp_path / "interrupted.db")
+    world = build_world(5, "tiny")
+    with serve_world(world) as running:
+        sources = tmp_path / "sources.json"
+        sources.write_text(json.dumps(running.sources(), ensure_ascii=False), encoding="utf-8")
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "nianbao", "crawl", "--db", db, *FAST, "--sources", str(sources)],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and _captures(db) < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the crawl finished before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130, err[-2000:]
+        assert "Traceback" not in err and "pool broken" not in err and "writer process died" not in err, err[-2000:]
+        with Archive.open(db) as archive:
+            assert archive.integrity_problems() == []
+        con = sqlite3.connect(db)
+        try:
+            assert con.execute("select outcome from crawl_runs order by id desc").fetchone()[0] == "interrupted"
+        finally:
+            con.close()
+        final = crawl(db, "--sources", str(sources), timeout=200)
+        assert final.returncode in (0, 1), final.stderr[-2000:]
+        truth = {t.url for t in running.truth().reports}
+    with Archive.open(db) as archive:
+        assert {r["url"] for r in archive.export_records()} == truth

@@ -150,7 +150,8 @@ class PortalSpider(scrapy.Spider):
             try:
                 return await asyncio.wrap_future(self.pool.submit(parse_document, body, url, headers, status=status))
             except BrokenExecutor:  # a worker died (OOM, signal): carry on in-process
-                log.warning("parse worker pool broken; parsing in-process from now on")
+                if self.pool is not None:  # said once, not once per pending parse
+                    log.warning("parse worker pool broken; parsing in-process from now on")
                 self.pool = None
         return parse_document(body, url, headers, status=status)
 
