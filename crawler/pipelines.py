@@ -135,14 +135,16 @@ class ArchivePipeline:
     async def _in_writer(self, fn: Any, *args: Any) -> Any:
         """``fn(*args)`` in the writer process; ``_NO_WRITER`` when there is none (the caller writes).
 
-        A writer that died (OOM, signal) did not commit the item it held: the caller writes it, and
-        every later item is written in this process.
+        When the writer dies (OOM, signal), the items it held are written again here, and every later
+        item too. Nothing is lost; at worst an item it had just committed gets a second capture row
+        (a report with the same content is recognised as unchanged, no second version).
         """
         if self.writer is None:
             return _NO_WRITER
         try:
             return await asyncio.wrap_future(self.writer.submit(fn, *args))
         except BrokenExecutor:
-            log.warning("archive writer process died; writing in the crawl process from now on")
+            if self.writer is not None:  # said once, not once per pending item
+                log.warning("archive writer process died; writing in the crawl process from now on")
             self.writer = None
             return _NO_WRITER

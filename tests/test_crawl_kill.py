@@ -10,6 +10,7 @@ test_crawl_simulator.py), with one version each.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -123,3 +124,49 @@ def test_ctrl_c_stops_the_crawl_and_its_workers_cleanly(tmp_path):
         truth = {t.url for t in running.truth().reports}
     with Archive.open(db) as archive:
         assert {r["url"] for r in archive.export_records()} == truth
+
+
+def _descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                for child in map(int, f.read().split()):
+                    out += [child, *_descendants(child)]
+    except OSError:
+        pass
+    return out
+
+
+def test_worker_processes_killed_mid_crawl_lose_nothing(tmp_path):
+    """The OOM killer takes the parse worker and the archive writer (and the forkserver) mid-crawl:
+    the crawl carries on in its own process, and the archive ends up with exactly the truth."""
+    db = str(tmp_path / "workers_killed.db")
+    world = build_world(5, "tiny")
+    with serve_world(world) as running:
+        sources = tmp_path / "sources.json"
+        sources.write_text(json.dumps(running.sources(), ensure_ascii=False), encoding="utf-8")
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "nianbao", "crawl", "--db", db, *FAST, "--sources", str(sources)],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and _captures(db) < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = _descendants(proc.pid)
+        assert proc.poll() is None and workers, "the crawl finished before its workers could be killed"
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        _, err = proc.communicate(timeout=200)
+        assert proc.returncode in (0, 1), err[-2000:]
+        # each pool says once that it is gone, and the crawl went on without it
+        assert err.count("archive writer process died") == 1 and err.count("pool broken") == 1, err[-2000:]
+        truth = {t.url: t for t in running.truth().reports}
+    with Archive.open(db) as archive:
+        assert archive.integrity_problems() == []
+        records = list(archive.export_records())
+    got = {r["url"]: (r["agency"], r["year"], r["cells"]) for r in records}
+    assert set(got) == set(truth)
+    assert all(got[u] == (t.agency, t.year, t.cells) for u, t in truth.items())
