@@ -192,38 +192,23 @@ class _LayerPage:
         ``curve_to_edges``, computed the same way; only the keys the table search reads are kept.
         """
         out: list[dict] = []
-
-        def edge(
-            orient: str | None, x0: float, x1: float, top: float, bottom: float, w: float, h: float
-        ) -> dict:
-            return {
-                "orientation": orient,
-                "object_type": "edge",
-                "x0": x0,
-                "x1": x1,
-                "top": top,
-                "bottom": bottom,
-                "width": w,
-                "height": h,
-            }
-
         for g in self.graphics:
             if g["object_type"] == "line":
                 orient = "h" if g["top"] == g["bottom"] else "v"
-                out.append(edge(orient, g["x0"], g["x1"], g["top"], g["bottom"], g["width"], g["height"]))
+                out.append(_edge(orient, g["x0"], g["x1"], g["top"], g["bottom"], g["width"], g["height"]))
         for g in self.graphics:
             if g["object_type"] == "rect":
                 x0, x1, top, bottom, w, h = g["x0"], g["x1"], g["top"], g["bottom"], g["width"], g["height"]
-                out.append(edge("h", x0, x1, top, top, w, 0))
-                out.append(edge("h", x0, x1, top + h, bottom, w, 0))
-                out.append(edge("v", x0, x0, top, bottom, 0, h))
-                out.append(edge("v", x1, x1, top, bottom, 0, h))
+                out.append(_edge("h", x0, x1, top, top, w, 0))
+                out.append(_edge("h", x0, x1, top + h, bottom, w, 0))
+                out.append(_edge("v", x0, x0, top, bottom, 0, h))
+                out.append(_edge("v", x1, x1, top, bottom, 0, h))
         for g in self.graphics:
             if g["object_type"] == "curve":
                 for (ax, ay), (bx, by) in zip(g["pts"], g["pts"][1:], strict=False):
                     orient = "v" if ax == bx else ("h" if ay == by else None)
                     out.append(
-                        edge(
+                        _edge(
                             orient,
                             min(ax, bx),
                             max(ax, bx),
@@ -234,6 +219,22 @@ class _LayerPage:
                         )
                     )
         return out
+
+
+def _edge(
+    orient: str | None, x0: float, x1: float, top: float, bottom: float, width: float, height: float
+) -> dict:
+    """An edge as the table search reads it (the keys of pdfplumber's edge objects it uses)."""
+    return {
+        "orientation": orient,
+        "object_type": "edge",
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "width": width,
+        "height": height,
+    }
 
 
 def _page_count(pdf: object) -> int:
@@ -365,19 +366,7 @@ def _merge_edges(edges: list[dict], snap_x: float, snap_y: float, join_x: float,
                         last[hi] = e[hi]
                 else:
                     joined.append(list(e))
-            for x0, x1, top, bottom, width, height in joined:
-                out.append(
-                    {
-                        "orientation": orient,
-                        "object_type": "edge",
-                        "x0": x0,
-                        "x1": x1,
-                        "top": top,
-                        "bottom": bottom,
-                        "width": width,
-                        "height": height,
-                    }
-                )
+            out.extend(_edge(orient, *e) for e in joined)
     return out
 
 
