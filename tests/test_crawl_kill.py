@@ -46,6 +46,23 @@ def _comparable(records: list[dict]) -> dict[str, tuple]:
     }
 
 
+def _start_crawl(db: str, sources: object, **popen: object) -> subprocess.Popen:
+    """A real `nianbao crawl` of ``sources`` into ``db``, unthrottled (so with its worker processes)."""
+    popen.setdefault("stdout", subprocess.DEVNULL)
+    popen.setdefault("stderr", subprocess.DEVNULL)
+    return subprocess.Popen(  # type: ignore[call-overload]
+        [PYTHON, "-m", "nianbao", "crawl", "--db", db, *FAST, "--sources", str(sources)],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, **popen,
+    )
+
+
+def _wait_for_captures(proc: subprocess.Popen, db: str, target: int) -> None:
+    """Until the crawl has archived ``target`` captures (or ended, or two minutes passed)."""
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and _captures(db) < target and time.monotonic() < deadline:
+        time.sleep(0.05)  # each poll opens the database: keep the crawl's CPU for the crawl
+
+
 def test_sigkill_at_random_points_then_rerun_completes(tmp_path):
     seed = int(os.environ.get("NIANBAO_KILL_SEED", random.randrange(1_000_000)))
     rng = random.Random(seed)
@@ -57,14 +74,8 @@ def test_sigkill_at_random_points_then_rerun_completes(tmp_path):
         kills = 0
         for _ in range(3):
             target = _captures(db) + rng.randint(3, 40)
-            proc = subprocess.Popen(
-                [PYTHON, "-m", "nianbao", "crawl", "--db", db, *FAST, "--sources", str(sources)],
-                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONPATH": str(REPO)},
-            )
-            deadline = time.monotonic() + 120
-            while proc.poll() is None and _captures(db) < target and time.monotonic() < deadline:
-                time.sleep(0.05)  # each poll opens the database: keep the crawl's CPU for the crawl
+            proc = _start_crawl(db, sources)
+            _wait_for_captures(proc, db, target)
             if proc.poll() is None:
                 time.sleep(rng.random() * 0.2)  # somewhere inside the next write
                 proc.send_signal(signal.SIGKILL)
@@ -99,14 +110,8 @@ def test_ctrl_c_stops_the_crawl_and_its_workers_cleanly(tmp_path):
     with serve_world(world) as running:
         sources = tmp_path / "sources.json"
         sources.write_text(json.dumps(running.sources(), ensure_ascii=False), encoding="utf-8")
-        proc = subprocess.Popen(
-            [PYTHON, "-m", "nianbao", "crawl", "--db", db, *FAST, "--sources", str(sources)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
-        deadline = time.monotonic() + 120
-        while proc.poll() is None and _captures(db) < 10 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        proc = _start_crawl(db, sources, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        _wait_for_captures(proc, db, 10)
         assert proc.poll() is None, "the crawl finished before it could be interrupted"
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=120)
@@ -146,14 +151,8 @@ def test_worker_processes_killed_mid_crawl_lose_nothing(tmp_path):
     with serve_world(world) as running:
         sources = tmp_path / "sources.json"
         sources.write_text(json.dumps(running.sources(), ensure_ascii=False), encoding="utf-8")
-        proc = subprocess.Popen(
-            [PYTHON, "-m", "nianbao", "crawl", "--db", db, *FAST, "--sources", str(sources)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
-        deadline = time.monotonic() + 120
-        while proc.poll() is None and _captures(db) < 10 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        proc = _start_crawl(db, sources, stderr=subprocess.PIPE, text=True)
+        _wait_for_captures(proc, db, 10)
         workers = _descendants(proc.pid)
         assert proc.poll() is None and workers, "the crawl finished before its workers could be killed"
         for pid in workers:
