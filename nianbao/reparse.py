@@ -10,8 +10,9 @@ How it runs (and why):
   the stored version. Parsing is the CPU cost, so it is what runs in parallel; everything else is
   kept small because it adds to it report by report:
   - the archive's content hash decides: an equal hash (plus equal status, checks and sections) is
-    "unchanged" and only the parser version is confirmed; the old cells (~200 rows) are read, for
-    the whole batch at once, only for reports whose hash changed, to list the changed cells;
+    "unchanged" and only the parser version is confirmed; the old cells (one JSON document per
+    version) are read, for the whole batch at once, only for reports whose hash changed, to list
+    the changed cells;
   - a changed report travels as compact plain columns ready to insert
     (storage.reparse_store.NewContent), never as a ParseResult: pickling ~200 Cell dataclasses
     between processes cost more than the database write itself.
@@ -239,6 +240,7 @@ def _finish(
     a researcher sees differs: metadata, cells, template/source (the archive's content hash),
     status/message, check rows, sections. Otherwise only the confirming parser version is written.
     ``old_cells``: the stored cells, needed only when the content hash changed."""
+    from storage import cellsets
     from storage.reparse_store import ReparseWrite
     from storage.writes import REPORT_LEVEL
 
@@ -257,7 +259,7 @@ def _finish(
         )
         return out
     if st.needs_cells:
-        out.cell_changes = cell_diff(old_cells or {}, list(zip(*content.cells, strict=True)))
+        out.cell_changes = cell_diff(old_cells or {}, cellsets.rows(content.cells[1]))
     checks, instances, verdicts, _details = content.checks
     new_verdicts = {c: v for c, i, v in zip(checks, instances, verdicts, strict=True) if i == REPORT_LEVEL}
     for name in sorted(set(stored.verdicts) | set(new_verdicts)):
@@ -295,11 +297,11 @@ def _failed(stored: Any, exc: Exception) -> Outcome:
 def reparse_many(
     stored: Sequence[Any],
     parser_version: str,
-    read_cells: Callable[[list[int]], list[tuple[Any, ...]]] | None = None,
+    read_cells: Callable[[list[int]], dict[int, dict[str, tuple[float | None, str | None]]]] | None = None,
 ) -> list[Outcome]:
     """Parse and diff a batch of stored reports; never raises (an error is an Outcome with
     ``error``). Reports read without their old cells (``StoredReport.cells`` None) get them from
-    ``read_cells(version ids)`` (rows: version id, key, value, raw), one call for the batch and only
+    ``read_cells(version ids)`` ({version id: {key: (value, raw)}}), one call for the batch and only
     for those whose content hash changed."""
     staged: list[_Staged | Outcome] = []
     for s in stored:
@@ -311,7 +313,7 @@ def reparse_many(
         except Exception as exc:  # one report must not stop the run; it is counted and reported
             staged.append(_failed(s, exc))
     need = [st for st in staged if isinstance(st, _Staged) and st.needs_cells and st.stored.cells is None]
-    cells = _old_cells(need, read_cells) if need and read_cells is not None else {}
+    cells = read_cells([st.stored.version_id for st in need]) if need and read_cells is not None else {}
     out: list[Outcome] = []
     for st in staged:
         if isinstance(st, Outcome):
@@ -325,16 +327,6 @@ def reparse_many(
     return out
 
 
-def _old_cells(
-    staged: Sequence[_Staged], read_cells: Callable[[list[int]], list[tuple[Any, ...]]]
-) -> dict[int, dict[str, tuple[float | None, str | None]]]:
-    """The old cells {key: (value, raw)} of the staged reports' versions, one query for all."""
-    out: dict[int, dict[str, tuple[float | None, str | None]]] = {st.stored.version_id: {} for st in staged}
-    for vid, key, value, raw in read_cells(list(out)):
-        out[vid][key] = (None if value is None else float(value), raw)
-    return out
-
-
 def reparse_one(stored: Any, parser_version: str) -> Outcome:
     """Parse one stored report (read with its cells) and diff it; never raises."""
     return reparse_many([stored], parser_version)[0]
@@ -343,7 +335,7 @@ def reparse_one(stored: Any, parser_version: str) -> Outcome:
 def reparse_ids(archive: Any, report_ids: list[int], parser_version: str) -> list[Outcome]:
     """Read, parse and diff the reports ``report_ids`` (old cells read only where needed)."""
     return reparse_many(
-        archive.reparse_inputs(report_ids, cells=False), parser_version, archive.reparse_cell_rows
+        archive.reparse_inputs(report_ids, cells=False), parser_version, archive.reparse_old_cells
     )
 
 

@@ -304,7 +304,8 @@ class Archive(ReparseStoreMixin):
             url = w.clean(page.final_url or page.url) or ""
             agency_id = w.resolve_agency(conn, parsed.metadata, portal, self._agency_cache)
             report_id = w.resolve_report(conn, agency_id, parsed.metadata.year, url)
-            chash = w.content_hash(parsed)
+            cells = w.cell_tuples(parsed)
+            chash = w.content_hash(parsed, cells)
             current = w.current_version(conn, report_id)
             if current is not None and current.content_hash == chash:
                 w.link_captures(conn, int(current.id), links)
@@ -325,7 +326,7 @@ class Archive(ReparseStoreMixin):
                 when=now,
             )
             w.link_captures(conn, version_id, links)
-            w.insert_content(conn, version_id, parsed)
+            w.insert_content(conn, version_id, parsed, cells)
             change = "new" if current is None else "changed"
             return RecordOutcome(report_id=report_id, version_id=version_id, change=change, capture_ids=capture_ids)
 
@@ -394,7 +395,6 @@ class Archive(ReparseStoreMixin):
             "agencies": w.AGENCIES,
             "reports": w.REPORTS,
             "report_versions": w.VERSIONS,
-            "cells": w.CELLS,
             "runs": w.RUNS,
         }
         with self._read() as conn:
@@ -402,6 +402,9 @@ class Archive(ReparseStoreMixin):
             sizes = conn.execute(
                 select(func.coalesce(func.sum(w.BLOBS.c.size), 0), func.coalesce(func.sum(w.BLOBS.c.stored_size), 0))
             ).one()
+            out["cells"] = int(
+                conn.execute(select(func.coalesce(func.sum(w.VERSION_CELLS.c.n_cells), 0))).scalar_one()
+            )
         out["blob_bytes"] = int(sizes[0])
         out["blob_stored_bytes"] = int(sizes[1])
         return out

@@ -111,8 +111,9 @@ def _number(value: float | None) -> int | float | None:
 
 def iter_reports(conn: Connection, filters: dict[str, Any], batch: int = BATCH) -> Iterator[ReportRow]:
     """Current versions matching ``filters`` (see Archive.export_records), in export order, streamed."""
+    from storage import cellsets
     from storage.reads import current_versions_query
-    from storage.writes import AGENCIES, CELLS, CHECKS, REPORT_LEVEL
+    from storage.writes import AGENCIES, CHECKS, REPORT_LEVEL
 
     q = current_versions_query(filters).add_columns(
         AGENCIES.c.kind.label("agency_kind"), AGENCIES.c.province, AGENCIES.c.city, AGENCIES.c.county
@@ -120,14 +121,10 @@ def iter_reports(conn: Connection, filters: dict[str, Any], batch: int = BATCH) 
     result = conn.execution_options(yield_per=batch).execute(q)
     for part in result.partitions(batch):
         ids = [r.version_id for r in part]
-        cells: dict[int, list[tuple[str, Any, Any]]] = {i: [] for i in ids}
-        for vid, key, value, raw in conn.execute(
-            select(CELLS.c.version_id, CELLS.c.key, CELLS.c.value, CELLS.c.raw)
-            .where(CELLS.c.version_id.in_(ids))
-        ):
-            cells[vid].append((key, _number(value), raw))
-        for found in cells.values():
-            found.sort(key=lambda c: c[0])  # in Python: server collations order '.' and '_' differently
+        documents = cellsets.read(conn, ids)
+        cells = {  # sorted in Python (documents are): server collations order '.' and '_' differently
+            i: [(key, _number(value), raw) for key, value, raw in cellsets.rows(documents.get(i))] for i in ids
+        }
         checks: dict[int, dict[str, str]] = {i: {} for i in ids}
         for vid, name, verdict in conn.execute(
             select(CHECKS.c.version_id, CHECKS.c.check, CHECKS.c.verdict)

@@ -1,7 +1,7 @@
 """The archive schema as typed SQLAlchemy 2.x ORM models.
 
 Only storage/ imports this module. Alembic's env.py uses ``Base.metadata`` as target metadata;
-migrations/versions/0001_initial.py spells the same tables out explicitly (and
+the migrations in migrations/versions/ spell the same tables out explicitly (and
 tests/test_migrations.py checks the two agree).
 
 Design notes:
@@ -12,6 +12,7 @@ Design notes:
   are TEXT: a VARCHAR limit would make PostgreSQL reject a report SQLite accepts.
 - a report is (agency, year); each parse that changes its content adds a report_version, the newest
   one is_current (enforced by a partial unique index), older ones are history.
+- a version's cells are one JSON document (version_cells, since revision 0003); ``cells`` is a view.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -178,16 +178,16 @@ class ReportVersionCapture(Base):
     parsed_from: Mapped[bool] = mapped_column(Boolean)
 
 
-class CellRow(Base):
-    __tablename__ = "cells"
-    # SQLite: the (version_id, key) primary key IS the table (no rowid B-tree beside the PK index):
-    # one B-tree insert per cell instead of two, and the keys are not stored twice.
-    __table_args__ = ({"sqlite_with_rowid": False},)
+class VersionCells(Base):
+    """The cells of one version as one JSON document ``{"key": [value, raw], ...}`` (storage.cellsets
+    says why); the ``cells`` VIEW (storage.views) unpacks them into (version_id, key, value, raw)
+    rows. A version without cells has no row here."""
+
+    __tablename__ = "version_cells"
 
     version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id", ondelete="CASCADE"), primary_key=True)
-    key: Mapped[str] = mapped_column(Text, primary_key=True)
-    value: Mapped[float | None] = mapped_column(Float)
-    raw: Mapped[str | None] = mapped_column(Text)
+    n_cells: Mapped[int] = mapped_column(Integer)
+    cells: Mapped[str] = mapped_column(Text)
 
 
 class CheckRow(Base):

@@ -11,16 +11,17 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, exists, func, or_, select
 
+from storage import cellsets
 from storage.writes import (
     AGENCIES,
     BLOBS,
     CAPTURES,
-    CELLS,
     CHECKS,
     REPORT_LEVEL,
     REPORTS,
     SECTIONS,
     VERSION_CAPTURES,
+    VERSION_CELLS,
     VERSIONS,
 )
 
@@ -111,11 +112,10 @@ def _number(value: float | None) -> int | float | None:
 
 
 def _content(conn: Connection, ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, str]]]:
-    cells: dict[int, dict[str, Any]] = {i: {} for i in ids}
-    for vid, key, value in conn.execute(
-        select(CELLS.c.version_id, CELLS.c.key, CELLS.c.value).where(CELLS.c.version_id.in_(ids))
-    ):
-        cells[vid][key] = _number(value)
+    documents = cellsets.read(conn, ids)
+    cells: dict[int, dict[str, Any]] = {
+        i: {k: _number(v) for k, (v, _raw) in cellsets.decode(documents.get(i)).items()} for i in ids
+    }
     checks: dict[int, dict[str, str]] = {i: {} for i in ids}
     for vid, name, verdict in conn.execute(
         select(CHECKS.c.version_id, CHECKS.c.check, CHECKS.c.verdict).where(
@@ -172,7 +172,10 @@ def integrity_queries() -> list[tuple[str, Any]]:
             "version-capture link(s) to a missing capture",
             _count_where(rvc, ~exists().where(CAPTURES.c.id == rvc.c.capture_id)),
         ),
-        ("cell(s) without their version", _count_where(CELLS, ~exists().where(v.c.id == CELLS.c.version_id))),
+        (
+            "cells document(s) without their version",
+            _count_where(VERSION_CELLS, ~exists().where(v.c.id == VERSION_CELLS.c.version_id)),
+        ),
         ("check row(s) without their version", _count_where(CHECKS, ~exists().where(v.c.id == CHECKS.c.version_id))),
         (
             "section(s) without their version",

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crawler.parsing.result import ParseResult
 from storage import blobs as codecs
+from storage import cellsets
 from storage import writes as w
 from storage.models import Base
 from storage.records import PortalInfo
@@ -125,7 +126,7 @@ class StoredReport:
     content_hash: str
     page: StoredCapture | None
     attachments: list[StoredCapture]  # newest capture per URL, in capture order
-    cells: dict[str, tuple[float | None, str | None]] | None  # None: not read (reparse_cells reads them)
+    cells: dict[str, tuple[float | None, str | None]] | None  # None: not read (reparse_old_cells reads them)
     checks: list[tuple[str, str, str]]  # (check, instance, verdict), instance rows only
     verdicts: dict[str, str]  # report-level verdict per check
     sections: dict[str, str]
@@ -138,9 +139,9 @@ class NewContent(NamedTuple):
 
     chash: str  # the archive's content hash (storage.writes.content_hash)
     version: tuple[Any, ...]  # the report_versions values of VERSION_FIELDS
-    # Content rows as columns (storage.writes.bare_content_columns): the writer adds the version id
-    # column and inserts a whole batch per table without a Python loop over the rows.
-    cells: tuple[Any, ...]  # keys, values, raws (sorted by key)
+    # Content as storage.writes.bare_content_columns gives it: the writer adds the version ids and
+    # inserts a whole batch per table without a Python loop over the rows.
+    cells: tuple[int, str]  # number of cells, the version_cells JSON document
     checks: tuple[Any, ...]  # checks, instances ("*": the report-level verdict), verdicts, details
     sections: tuple[Any, ...]  # keys, texts
 
@@ -294,12 +295,8 @@ def _raw_rows(
 
 
 def _read_cells(conn: Any, vids: Sequence[int]) -> dict[int, dict[str, tuple[float | None, str | None]]]:
-    # ~200 rows a report straight from the driver: SQLAlchemy Row objects cost more than SQLite
-    # itself here.
-    cells: dict[int, dict[str, tuple[float | None, str | None]]] = {int(v): {} for v in vids}
-    for vid, key, value, raw in _raw_rows(conn, "cells", ("version_id", "key", "value", "raw"), vids):
-        cells[vid][key] = (None if value is None else float(value), raw)
-    return cells
+    documents = cellsets.read(conn, vids)
+    return {int(v): cellsets.decode(documents.get(int(v))) for v in vids}
 
 
 class ReparseStoreMixin:
@@ -328,7 +325,7 @@ class ReparseStoreMixin:
         """Current version, its captures (payloads decompressed) and content, for each report; six
         queries per batch whatever its size. Reports without a current version are left out.
         ``cells`` False: the old cells are left out (``StoredReport.cells`` None), since a re-parse
-        needs them only for the reports whose content hash changed (:meth:`reparse_cells`)."""
+        needs them only for the reports whose content hash changed (:meth:`reparse_old_cells`)."""
         if not report_ids:
             return []
         with self._read() as conn:  # type: ignore[attr-defined]
@@ -387,8 +384,8 @@ class ReparseStoreMixin:
                 if shas
                 else {}
             )
-            # The content rows (~250 a report) straight from the driver: SQLAlchemy Row objects
-            # cost more than SQLite itself here, and this runs for every re-parsed report.
+            # The check and section rows straight from the driver: SQLAlchemy Row objects cost more
+            # than SQLite itself here, and this runs for every re-parsed report.
             old_cells = _read_cells(conn, vids) if cells else {}
             checks: dict[int, list[tuple[str, str, str]]] = {v: [] for v in vids}
             verdicts: dict[int, dict[str, str]] = {v: {} for v in vids}
@@ -459,15 +456,14 @@ class ReparseStoreMixin:
         out.sort(key=lambda s: s.report_id)
         return out
 
-    def reparse_cell_rows(
+    def reparse_old_cells(
         self, version_ids: Sequence[int]
-    ) -> list[tuple[int, str, float | None, str | None]]:
-        """The cells rows (version_id, key, value, raw) of these versions (one query), as the
-        driver returns them: a re-parse compares them with the new rows as sets, in C."""
+    ) -> dict[int, dict[str, tuple[float | None, str | None]]]:
+        """{version id: {key: (value, raw)}} of these versions' cells (one query)."""
         if not version_ids:
-            return []
+            return {}
         with self._read() as conn:  # type: ignore[attr-defined]
-            return _raw_rows(conn, "cells", ("version_id", "key", "value", "raw"), version_ids)
+            return _read_cells(conn, version_ids)
 
     # --- parse runs -------------------------------------------------------------------------------
     def start_parse_run(
@@ -749,8 +745,13 @@ def _insert_contents(conn: Any, items: Sequence[tuple[int, ReparseWrite]]) -> No
         conflict=("version_id", "capture_id"),
     )
     contents = [(vid, item.new()) for vid, item in items]
+    documents = [(vid, *content.cells) for vid, content in contents if content.cells[0]]
+    if documents:
+        w.bulk_insert_columns(
+            conn, w.VERSION_CELLS, w.CONTENT_COLUMNS[0], [list(col) for col in zip(*documents, strict=True)]
+        )
     for table, columns, part in zip(
-        (w.CELLS, w.CHECKS, w.SECTIONS), w.CONTENT_COLUMNS, range(2, 5), strict=True
+        (w.CHECKS, w.SECTIONS), w.CONTENT_COLUMNS[1:], range(3, 5), strict=True
     ):
         merged: list[list[Any]] = [[] for _ in columns]
         for vid, content in contents:

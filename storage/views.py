@@ -1,9 +1,12 @@
-"""SQL of the researcher views (valid on SQLite and PostgreSQL).
+"""SQL of the researcher views, on SQLite and PostgreSQL.
 
 The migrations call these functions with the key figures and check names FROZEN at that
 revision (a migration must produce the same schema forever); a later migration that wants more
-columns drops and recreates the views with its own lists.
+columns drops and recreates the views with its own lists. The SQL of a revision is never edited:
+revision 0001's views read the ``cells`` table; 0003 stores a version's cells as one JSON document
+(``version_cells``, see storage.cellsets) and its views read that.
 
+- ``cells`` (0003 on): the cells of every version, unpacked: (version_id, key, value, raw).
 - ``report_wide``: one row per current report version, key figures as columns, one verdict per check.
 - ``cell_values``: every cell of current versions, with agency, region and year (long format).
 """
@@ -24,6 +27,26 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+_WIDE_HEAD = (
+    "r.id AS report_id",
+    "v.id AS version_id",
+    "a.name AS agency",
+    "a.kind AS agency_kind",
+    "a.province",
+    "a.city",
+    "a.county",
+    "a.region_code",
+    "r.year",
+    "v.title",
+    "v.url",
+    "v.published_date AS published",
+    "v.template",
+    "v.source",
+    "v.parse_status",
+    "v.parser_version",
+)
+
+
 def report_wide_sql(key_figures: Sequence[str], checks: Sequence[str]) -> str:
     figure_cols = [
         f"(SELECT c.value FROM cells c WHERE c.version_id = v.id AND c.key = {_literal(k)}) AS {column_for_key(k)}"
@@ -34,28 +57,7 @@ def report_wide_sql(key_figures: Sequence[str], checks: Sequence[str]) -> str:
         f"AND k.instance = '*') AS check_{name}"
         for name in checks
     ]
-    cols = ",\n  ".join(
-        [
-            "r.id AS report_id",
-            "v.id AS version_id",
-            "a.name AS agency",
-            "a.kind AS agency_kind",
-            "a.province",
-            "a.city",
-            "a.county",
-            "a.region_code",
-            "r.year",
-            "v.title",
-            "v.url",
-            "v.published_date AS published",
-            "v.template",
-            "v.source",
-            "v.parse_status",
-            "v.parser_version",
-            *figure_cols,
-            *check_cols,
-        ]
-    )
+    cols = ",\n  ".join([*_WIDE_HEAD, *figure_cols, *check_cols])
     return (
         "CREATE VIEW report_wide AS\nSELECT\n  "
         + cols
@@ -86,8 +88,81 @@ WHERE v.is_current"""
 
 
 def create_view_statements(key_figures: Sequence[str], checks: Sequence[str]) -> list[str]:
+    """Revision 0001's views (over the ``cells`` table)."""
     return [report_wide_sql(key_figures, checks), CELL_VALUES_SQL]
 
 
 def drop_view_statements() -> list[str]:
     return [f"DROP VIEW IF EXISTS {name}" for name in VIEW_NAMES]
+
+
+# --- revision 0003: cells stored as one JSON document per version ---------------------------------
+
+_CELLS_SELECT = {
+    "sqlite": """SELECT
+  vc.version_id AS version_id,
+  j.key AS key,
+  json_extract(j.value, '$[0]') AS value,
+  json_extract(j.value, '$[1]') AS raw
+FROM version_cells vc, json_each(vc.cells) j""",
+    "postgresql": """SELECT
+  vc.version_id AS version_id,
+  j.key AS key,
+  (j.value ->> 0)::double precision AS value,
+  j.value ->> 1 AS raw
+FROM version_cells vc
+  CROSS JOIN LATERAL json_each(vc.cells::json) AS j""",
+}
+
+
+def cells_select_sql(dialect: str) -> str:
+    """The rows the ``cells`` table of revision 0001 held, unpacked from the version_cells documents."""
+    return _CELLS_SELECT[dialect]
+
+
+def cells_view_sql(dialect: str) -> str:
+    return "CREATE VIEW cells AS\n" + cells_select_sql(dialect)
+
+
+def _figure(dialect: str, key: str) -> str:
+    if dialect == "sqlite":
+        return f"json_extract(vc.cells, {_literal(f'$.{_json_path_key(key)}[0]')})"
+    return f"(vc.doc -> {_literal(key)} ->> 0)::double precision"
+
+
+def _json_path_key(key: str) -> str:
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def report_wide_json_sql(dialect: str, key_figures: Sequence[str], checks: Sequence[str]) -> str:
+    """``report_wide`` reading the key figures straight from the version's cells document."""
+    figure_cols = [f"{_figure(dialect, k)} AS {column_for_key(k)}" for k in key_figures]
+    check_cols = [
+        f'(SELECT k.verdict FROM checks k WHERE k.version_id = v.id AND k."check" = {_literal(name)} '
+        f"AND k.instance = '*') AS check_{name}"
+        for name in checks
+    ]
+    cols = ",\n  ".join([*_WIDE_HEAD, *figure_cols, *check_cols])
+    if dialect == "sqlite":
+        cells_join = "  LEFT JOIN version_cells vc ON vc.version_id = v.id\n"
+    else:  # parse the document once per row (jsonb), not once per figure
+        cells_join = (
+            "  LEFT JOIN LATERAL (SELECT c.cells::jsonb AS doc FROM version_cells c "
+            "WHERE c.version_id = v.id) vc ON true\n"
+        )
+    return (
+        "CREATE VIEW report_wide AS\nSELECT\n  "
+        + cols
+        + "\nFROM report_versions v\n  JOIN reports r ON r.id = v.report_id\n"
+        "  JOIN agencies a ON a.id = r.agency_id\n" + cells_join + "WHERE v.is_current"
+    )
+
+
+def create_json_view_statements(dialect: str, key_figures: Sequence[str], checks: Sequence[str]) -> list[str]:
+    """Revision 0003's views: ``cells`` (unpacking version_cells), then ``report_wide`` and
+    ``cell_values`` (the latter as in 0001, now over the view)."""
+    return [cells_view_sql(dialect), report_wide_json_sql(dialect, key_figures, checks), CELL_VALUES_SQL]
+
+
+def drop_json_view_statements() -> list[str]:
+    return [*drop_view_statements(), "DROP VIEW IF EXISTS cells"]

@@ -2,7 +2,8 @@
 
 The caller (storage.archive) owns the transaction, so a whole page (captures, blobs, agency,
 report, version, cells, checks, sections) commits or rolls back as one. Plain Core statements
-against the ORM tables: cells are bulk-inserted with executemany, no per-cell ORM objects.
+against the ORM tables: a version's cells are one JSON document (storage.cellsets), checks and
+sections are bulk-inserted, no per-row ORM objects.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from crawler.parsing.result import Metadata, ParseResult
 from storage import blobs as codecs
-from storage import models
+from storage import cellsets, models
 from storage.records import CaptureRef, FetchedResponse, PortalInfo
 
 BLOBS: Table = models.Blob.__table__  # type: ignore[assignment]
@@ -32,7 +33,7 @@ ALIASES: Table = models.AgencyAlias.__table__  # type: ignore[assignment]
 REPORTS: Table = models.Report.__table__  # type: ignore[assignment]
 VERSIONS: Table = models.ReportVersion.__table__  # type: ignore[assignment]
 VERSION_CAPTURES: Table = models.ReportVersionCapture.__table__  # type: ignore[assignment]
-CELLS: Table = models.CellRow.__table__  # type: ignore[assignment]
+VERSION_CELLS: Table = cellsets.VERSION_CELLS
 CHECKS: Table = models.CheckRow.__table__  # type: ignore[assignment]
 SECTIONS: Table = models.SectionRow.__table__  # type: ignore[assignment]
 
@@ -534,40 +535,54 @@ def check_rows(parsed: ParseResult) -> list[tuple[str, str, str, str | None]]:
 
 def bare_content_columns(
     parsed: ParseResult, cells: list[tuple[str, float | None, str]] | None = None
-) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
-    """(cells, checks, sections) of one version as COLUMNS without the version id (cells: keys,
-    values, raws, sorted by key; checks: check, instance, verdict, detail; sections: key, text),
-    cleaned: compact plain sequences a re-parse worker hands to the writer, who prefixes the version
-    id column and inserts whole batches. ``cells``: ``cell_tuples(parsed)`` when the caller has it."""
-    cell_rows = clean_rows(cell_tuples(parsed) if cells is None else cells, (0, 2))  # type: ignore[arg-type]
+) -> tuple[tuple[int, str], tuple[Any, ...], tuple[Any, ...]]:
+    """(cells, checks, sections) of one version without the version id, cleaned: cells as
+    (number of cells, JSON document), checks as columns (check, instance, verdict, detail), sections
+    as columns (key, text). Compact plain values a re-parse worker hands to the writer, who adds the
+    version ids and inserts whole batches. ``cells``: ``cell_tuples(parsed)`` when the caller has it."""
     checks = clean_rows(check_rows(parsed), (0, 1, 3))  # type: ignore[arg-type]
     sections = clean_rows(list(parsed.sections.items()), (0, 1))
-    return _columns(cell_rows, 3), _columns(checks, 4), _columns(sections, 2)
+    return cells_document(parsed, cells), _columns(checks, 4), _columns(sections, 2)
+
+
+def cells_document(
+    parsed: ParseResult, cells: list[tuple[str, float | None, str]] | None = None
+) -> tuple[int, str]:
+    """(number of cells, the version_cells JSON document) of ``parsed``, text cleaned."""
+    rows = clean_rows(cell_tuples(parsed) if cells is None else cells, (0, 2))  # type: ignore[arg-type]
+    return len(rows), cellsets.encode(rows)
 
 
 def _columns(rows: list[tuple[Any, ...]], width: int) -> tuple[Any, ...]:
     return tuple(zip(*rows, strict=True)) if rows else ((),) * width
 
 
-def content_rows(version_id: int, parsed: ParseResult) -> tuple[list[tuple[Any, ...]], ...]:
-    """(cells, checks, sections) rows of one version, cleaned, in the column order of insert_content
-    (the crawl's path: rows built with their version id directly)."""
-    cells = clean_rows([(version_id, k, _num(c.value), c.raw) for k, c in parsed.cells.items()], (1, 3))
+def content_rows(
+    version_id: int, parsed: ParseResult, cells: list[tuple[str, float | None, str]] | None = None
+) -> tuple[list[tuple[Any, ...]], ...]:
+    """(version_cells, checks, sections) rows of one version, cleaned, in the column order of
+    CONTENT_COLUMNS (the crawl's path: rows built with their version id directly). A version
+    without cells has no version_cells row."""
+    n_cells, document = cells_document(parsed, cells)
+    cell_rows = [(version_id, n_cells, document)] if n_cells else []
     checks = [(version_id, *row) for row in check_rows(parsed)]
     sections = clean_rows([(version_id, k, t) for k, t in parsed.sections.items()], (1, 2))
-    return cells, clean_rows(checks, (1, 2, 4)), sections
+    return cell_rows, clean_rows(checks, (1, 2, 4)), sections
 
 
 CONTENT_COLUMNS = (
-    ("version_id", "key", "value", "raw"),
+    ("version_id", "n_cells", "cells"),
     ("version_id", "check", "instance", "verdict", "detail"),
     ("version_id", "key", "text"),
 )
 
 
-def insert_content(conn: Connection, version_id: int, parsed: ParseResult) -> None:
-    """Cells, checks (per instance + one report-level '*' row per check) and sections, bulk."""
+def insert_content(
+    conn: Connection, version_id: int, parsed: ParseResult, cells: list[tuple[str, float | None, str]] | None = None
+) -> None:
+    """The version's cells document, its checks (per instance + one report-level '*' row per check)
+    and sections. ``cells``: ``cell_tuples(parsed)`` when the caller has it already."""
     for table, columns, rows in zip(
-        (CELLS, CHECKS, SECTIONS), CONTENT_COLUMNS, content_rows(version_id, parsed), strict=True
+        (VERSION_CELLS, CHECKS, SECTIONS), CONTENT_COLUMNS, content_rows(version_id, parsed, cells), strict=True
     ):
         bulk_insert(conn, table, columns, rows)

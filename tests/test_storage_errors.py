@@ -114,5 +114,5 @@ def test_readonly_archive_cannot_write_even_with_raw_sql(db_url: str) -> None:
             ro.store_capture(page("http://127.0.0.1/2", "2"), None)
         # the connection itself is read-only too (SQLite mode=ro, PostgreSQL read-only transactions)
         with pytest.raises(DBAPIError, match=r"(?i)read-?only"), ro._engine.begin() as conn:
-            conn.execute(text("DELETE FROM cells"))
+            conn.execute(text("DELETE FROM version_cells"))
         assert ro.stats()["cells"] == len(report().cells)

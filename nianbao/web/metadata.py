@@ -189,7 +189,12 @@ def build_metadata(*, search: bool = True) -> dict[str, Any]:
                         "verdict.",
                         "facets": ["check", "verdict"],
                     },
-                    "cells": {"description": "Cells of every version (also superseded ones)."},
+                    "cells": {
+                        "description": "Cells of every version (also superseded ones): a view unpacking version_cells."
+                    },
+                    "version_cells": {
+                        "description": "Each version's cells as one JSON document {key: [value, raw]} (what cells unpacks)."
+                    },
                     "sections": {"description": "Narrative sections of each version (searchable via search)."},
                     "crawl_runs": {"description": "Crawl runs with per-portal statistics.", "facets": ["kind", "outcome"]},
                     "report_version_captures": {"description": "Which captures each version was parsed from."},
