@@ -18,6 +18,7 @@ archive connection.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -79,3 +80,13 @@ def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer(*initargs)
+    freeze_startup_objects()
+
+
+def freeze_startup_objects() -> None:
+    """Move everything a worker holds after start-up (imported modules, schema tables, compiled
+    patterns) out of the garbage collector's reach. Parsing allocates hundreds of thousands of
+    containers per second, and each full collection would otherwise walk the whole start-up heap
+    again (measured on simulator pages: parsing alone ~4% faster; a re-parse worker's CPU besides
+    parsing 20-30% lower, nianbao.reparse does the same)."""
+    gc.freeze()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
@@ -44,18 +45,19 @@ def encode(cells: Sequence[CellTuple]) -> str:
         )
 
 
-def decode(text: str | None) -> dict[str, tuple[float | None, str | None]]:
-    """{key: (value, raw)} of a stored document (None: a version without cells)."""
+def decode(text: str | None) -> dict[str, list[Any]]:
+    """{key: [value, raw]} of a stored document (None: a version without cells), as json.loads gives
+    it: no per-cell Python work (a re-parse decodes one per changed report). Values are floats, or
+    ints in documents PostgreSQL's migration wrote; compare them as numbers (318 == 318.0)."""
     if not text:
         return {}
-    return {
-        key: (None if pair[0] is None else float(pair[0]), pair[1]) for key, pair in json.loads(text).items()
-    }
+    doc: dict[str, list[Any]] = json.loads(text)
+    return doc
 
 
 def rows(text: str | None) -> list[CellTuple]:
     """(key, value, raw) of a stored document, sorted by key."""
-    return [(k, v, raw) for k, (v, raw) in sorted(decode(text).items())]
+    return [(k, None if v is None else float(v), raw) for k, (v, raw) in sorted(decode(text).items())]
 
 
 def read(conn: Connection, version_ids: Iterable[int]) -> dict[int, str]:

@@ -126,7 +126,7 @@ class StoredReport:
     content_hash: str
     page: StoredCapture | None
     attachments: list[StoredCapture]  # newest capture per URL, in capture order
-    cells: dict[str, tuple[float | None, str | None]] | None  # None: not read (reparse_old_cells reads them)
+    cells: dict[str, list[Any]] | None  # {key: [value, raw]}; None: not read (reparse_old_cells reads them)
     checks: list[tuple[str, str, str]]  # (check, instance, verdict), instance rows only
     verdicts: dict[str, str]  # report-level verdict per check
     sections: dict[str, str]
@@ -138,31 +138,12 @@ class NewContent(NamedTuple):
     costs milliseconds to pickle across processes; these tuples cost tens of microseconds)."""
 
     chash: str  # the archive's content hash (storage.writes.content_hash)
-    version: tuple[Any, ...]  # the report_versions values of VERSION_FIELDS
+    version: tuple[Any, ...]  # the report_versions values of storage.writes.VERSION_FIELDS
     # Content as storage.writes.bare_content_columns gives it: the writer adds the version ids and
     # inserts a whole batch per table without a Python loop over the rows.
     cells: tuple[int, str]  # number of cells, the version_cells JSON document
     checks: tuple[Any, ...]  # checks, instances ("*": the report-level verdict), verdicts, details
     sections: tuple[Any, ...]  # keys, texts
-
-
-# The report_versions columns a parse decides (the writer adds report, number, run, times, flags).
-VERSION_FIELDS = (
-    "url",
-    "title",
-    "index_no",
-    "issuer",
-    "doc_no",
-    "written_date",
-    "published_date",
-    "category",
-    "template",
-    "source",
-    "parser_version",
-    "parse_status",
-    "parse_message",
-    "content_hash",
-)
 
 
 def new_content(
@@ -172,30 +153,13 @@ def new_content(
     chash: str | None = None,
 ) -> NewContent:
     """The compact content of a new version of ``parsed`` found at ``url`` (the same values
-    storage.writes.version_row/content_rows give the crawl's record_report). ``cells``/``chash``:
+    storage.writes.version_values/content_rows give the crawl's record_report). ``cells``/``chash``:
     storage.writes.cell_tuples/content_hash of ``parsed`` when the caller has them already."""
     if cells is None:
         cells = w.cell_tuples(parsed)
     if chash is None:
         chash = w.content_hash(parsed, cells)
-    md = parsed.metadata
-    clean = w.clean
-    version = (
-        clean(url),
-        clean(md.title),
-        clean(md.index_no),
-        clean(md.issuer),
-        clean(md.doc_no),
-        md.written,
-        md.published,
-        clean(md.category),
-        parsed.template,
-        parsed.source,
-        clean(parsed.parser_version) or "",
-        parsed.status,
-        clean(parsed.message) or None,
-        chash,
-    )
+    version = w.version_values(parsed, url, chash)
     return NewContent(chash, version, *w.bare_content_columns(parsed, cells))
 
 
@@ -294,7 +258,7 @@ def _raw_rows(
         cursor.close()
 
 
-def _read_cells(conn: Any, vids: Sequence[int]) -> dict[int, dict[str, tuple[float | None, str | None]]]:
+def _read_cells(conn: Any, vids: Sequence[int]) -> dict[int, dict[str, list[Any]]]:
     documents = cellsets.read(conn, vids)
     return {int(v): cellsets.decode(documents.get(int(v))) for v in vids}
 
@@ -458,8 +422,8 @@ class ReparseStoreMixin:
 
     def reparse_old_cells(
         self, version_ids: Sequence[int]
-    ) -> dict[int, dict[str, tuple[float | None, str | None]]]:
-        """{version id: {key: (value, raw)}} of these versions' cells (one query)."""
+    ) -> dict[int, dict[str, list[Any]]]:
+        """{version id: {key: [value, raw]}} of these versions' cells (one query, storage.cellsets.decode)."""
         if not version_ids:
             return {}
         with self._read() as conn:  # type: ignore[attr-defined]
@@ -656,7 +620,7 @@ class ReparseStoreMixin:
                 out.append("confirmed")
             else:
                 supersedes.append({"v_id": cur[0], "v_when": when})
-                rows.append(_version_row(item.new(), item.report_id, cur[1] + 1, run_id, when))
+                rows.append(w.version_row(item.new().version, item.report_id, cur[1] + 1, run_id, when))
                 changed.append(item)
                 out.append("changed")
         if confirms:
@@ -696,7 +660,7 @@ class ReparseStoreMixin:
             if other is not None:
                 w.supersede(conn, int(other.id), when)
             version_no = int(conn.execute(_MAX_VERSION_NO, {"m_report": target}).scalar() or 0) + 1
-        row = _version_row(item.new(), target, version_no, run_id, when)
+        row = w.version_row(item.new().version, target, version_no, run_id, when)
         version_id = int(conn.execute(_VERSION_INSERT, row).inserted_primary_key[0])  # type: ignore[index]
         return ("changed" if target == item.report_id else "moved"), version_id
 
@@ -713,22 +677,6 @@ _SUPERSEDE_MANY = (
 )
 _VERSIONS_RETURNING = insert(V).returning(V.c.id, sort_by_parameter_order=True)
 _VERSION_INSERT = insert(V)
-
-
-def _version_row(
-    content: NewContent, report_id: int, version_no: int, run_id: int | None, when: dt.datetime
-) -> dict[str, Any]:
-    """The report_versions row of a new current version."""
-    row = dict(zip(VERSION_FIELDS, content.version, strict=True))
-    row.update(
-        report_id=report_id,
-        version_no=version_no,
-        is_current=True,
-        created_at=when,
-        run_id=run_id,
-        superseded_at=None,
-    )
-    return row
 
 
 def _insert_contents(conn: Any, items: Sequence[tuple[int, ReparseWrite]]) -> None:

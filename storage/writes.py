@@ -454,52 +454,65 @@ def insert_version(
     chash: str,
     when: dt.datetime,
 ) -> int:
-    row = version_row(
-        report_id=report_id,
-        version_no=version_no,
-        run_id=run_id,
-        url=url,
-        parsed=parsed,
-        chash=chash,
-        when=when,
-    )
+    row = version_row(version_values(parsed, url, chash), report_id, version_no, run_id, when)
     return int(conn.execute(_VERSION_INSERT, row).inserted_primary_key[0])  # type: ignore[index]
 
 
-def version_row(
-    *,
-    report_id: int,
-    version_no: int,
-    run_id: int | None,
-    url: str,
-    parsed: ParseResult,
-    chash: str,
-    when: dt.datetime,
-) -> dict[str, Any]:
-    """The versions row of insert_version (the re-parse writer inserts a batch of them at once)."""
+# The report_versions columns a parse decides (version_row adds report, number, run, times, flags).
+VERSION_FIELDS = (
+    "url",
+    "title",
+    "index_no",
+    "issuer",
+    "doc_no",
+    "written_date",
+    "published_date",
+    "category",
+    "template",
+    "source",
+    "parser_version",
+    "parse_status",
+    "parse_message",
+    "content_hash",
+)
+
+
+def version_values(parsed: ParseResult, url: str, chash: str) -> tuple[Any, ...]:
+    """The VERSION_FIELDS values of a version of ``parsed`` found at ``url``, text cleaned: a plain
+    tuple (a re-parse worker sends it to the writer)."""
     md = parsed.metadata
-    return {
-        "report_id": report_id,
-        "version_no": version_no,
-        "is_current": True,
-        "created_at": when,
-        "run_id": run_id,
-        "url": clean(url),
-        "title": clean(md.title),
-        "index_no": clean(md.index_no),
-        "issuer": clean(md.issuer),
-        "doc_no": clean(md.doc_no),
-        "written_date": md.written,
-        "published_date": md.published,
-        "category": clean(md.category),
-        "template": parsed.template,
-        "source": parsed.source,
-        "parser_version": clean(parsed.parser_version) or "",
-        "parse_status": parsed.status,
-        "parse_message": clean(parsed.message) or None,
-        "content_hash": chash,
-        "superseded_at": None,
-    }
+    return (
+        clean(url),
+        clean(md.title),
+        clean(md.index_no),
+        clean(md.issuer),
+        clean(md.doc_no),
+        md.written,
+        md.published,
+        clean(md.category),
+        parsed.template,
+        parsed.source,
+        clean(parsed.parser_version) or "",
+        parsed.status,
+        clean(parsed.message) or None,
+        chash,
+    )
+
+
+def version_row(
+    values: tuple[Any, ...], report_id: int, version_no: int, run_id: int | None, when: dt.datetime
+) -> dict[str, Any]:
+    """The report_versions row of a new current version with ``values`` (of version_values)."""
+    row = dict(zip(VERSION_FIELDS, values, strict=True))
+    row.update(
+        report_id=report_id,
+        version_no=version_no,
+        is_current=True,
+        created_at=when,
+        run_id=run_id,
+        superseded_at=None,
+    )
+    return row
 
 
 def link_captures(conn: Connection, version_id: int, links: Sequence[tuple[int, str, bool]]) -> None:

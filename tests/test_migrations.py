@@ -165,7 +165,7 @@ def test_0003_moves_cells_into_documents_and_back(db_url: str) -> None:
             assert _cell_rows(conn) == want  # the view gives back exactly the rows the table held
             docs = dict(conn.execute(text("SELECT version_id, cells FROM version_cells")).all())
             assert sorted(docs) == [1, 2]  # no document for a version without cells
-            assert cellsets.decode(docs[1])["t2.art20_8.fees.amount"] == (9.63211, "9.63211万元")
+            assert cellsets.decode(docs[1])["t2.art20_8.fees.amount"] == [9.63211, "9.63211万元"]
             assert dict(conn.execute(text("SELECT version_id, n_cells FROM version_cells")).all()) == {1: 6, 2: 1}
             wide = conn.execute(
                 text("SELECT version_id, t3__new_received__total, t4__review__total FROM report_wide ORDER BY 1")
