@@ -122,9 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--region", action="append", default=[], help="division-code prefix or place name")
 
-    p = sub.add_parser("snapshot", help="copy an archive (e.g. PostgreSQL) into a SQLite file for `serve`")
+    p = sub.add_parser(
+        "snapshot",
+        help="copy an archive into a new SQLite file (e.g. PostgreSQL for `serve`) or into an empty PostgreSQL database",
+    )
     _add_db(p)
-    p.add_argument("--out", metavar="PATH", required=True, help="SQLite file to write")
+    p.add_argument(
+        "--out",
+        metavar="PATH|URL",
+        required=True,
+        help="new SQLite file to write, or postgresql://... of an EMPTY database to move the archive into",
+    )
 
     return parser
 

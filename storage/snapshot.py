@@ -1,4 +1,4 @@
-"""Derived SQLite files for researchers: a full snapshot of any archive, and the search side file.
+"""Copies of a whole archive, and the search side file.
 
 ``nianbao snapshot --db postgresql://... --out snap.db`` copies every table (as reflected, so the
 tables of later migrations too) into a fresh SQLite archive created by the Alembic migrations (so
@@ -7,6 +7,10 @@ serve`, exports and re-parses work on it). Rows are streamed in batches in forei
 one consistent read snapshot (REPEATABLE READ on PostgreSQL), so a crawl writing meanwhile cannot
 leave a capture without its blob. The file is written under a temporary name and renamed at the
 end, so an interrupted snapshot never leaves a half-filled archive behind.
+
+``nianbao snapshot --db archive.db --out postgresql://...`` goes the other way: an archive that
+outgrew SQLite moves into an empty PostgreSQL database (schema by the migrations, rows in one
+transaction, id sequences moved past the copied ids).
 
 ``build_search_index`` writes the full-text index `nianbao serve` searches. It lives in a side
 file, never in the archive: the UI opens the archive read-only (a crawl may be writing to it, and
@@ -29,6 +33,7 @@ from typing import Any
 from sqlalchemy import Connection, MetaData, Table, func, insert, select
 
 from storage.archive import Archive, ArchiveError, open_engine
+from storage.db import resolve
 from storage.writes import AGENCIES, BLOBS, REPORTS, SECTIONS, VERSIONS
 
 SKIP_TABLES = {"alembic_version"}  # the target is stamped by its own migrations
@@ -59,8 +64,16 @@ def copy_order(conn: Connection) -> list[Table]:
     return [t for t in meta.sorted_tables if t.name not in SKIP_TABLES]
 
 
-def copy_archive(source_url: str | None, out: Path, *, progress: Any = None) -> dict[str, int]:
-    """Copy the archive at ``source_url`` into a new SQLite archive file ``out``. Returns rows per table."""
+def copy_archive(source_url: str | None, out: Path | str, *, progress: Any = None) -> dict[str, int]:
+    """Copy the archive at ``source_url`` into a new SQLite archive file ``out``, or (``out`` a
+    ``postgresql://`` URL) into an empty PostgreSQL database. Returns rows per table."""
+    if isinstance(out, str) and "://" in out:
+        location = resolve(out)
+        if not location.is_sqlite:
+            return copy_into_database(source_url, out, progress=progress)
+        if location.sqlite_path is None:
+            raise ArchiveError("a snapshot needs a SQLite file, not an in-memory database")
+        out = location.sqlite_path
     out = Path(out).expanduser().absolute()
     if out.exists():
         raise ArchiveError(f"{out} already exists; choose a new file for the snapshot")
@@ -69,29 +82,13 @@ def copy_archive(source_url: str | None, out: Path, *, progress: Any = None) -> 
     tmp = out.with_name(f".{out.name}.part-{os.getpid()}")
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         leftover.unlink(missing_ok=True)
-    counts: dict[str, int] = {}
     source = Archive.open(source_url, readonly=True)
     try:
         Archive.open(str(tmp)).close()  # schema, indexes and views through the migrations
         target_engine, _ = open_engine(str(tmp))
         try:
             with source._read(snapshot=True) as src, target_engine.connect() as dst:
-                targets = {t.name: t for t in copy_order(dst)}
-                sources = {t.name: t for t in copy_order(src)}
-                missing = sorted(set(sources) - set(targets))
-                if missing:
-                    raise ArchiveError(f"snapshot schema lacks table(s) {', '.join(missing)}")
-                dst.rollback()
-                for name, table in targets.items():
-                    n = 0
-                    size = BLOB_BATCH if name == BLOBS.name else ROW_BATCH
-                    for rows in _rows(src, sources[name], size) if name in sources else ():
-                        with dst.begin():
-                            dst.execute(insert(table), rows)
-                        n += len(rows)
-                        if progress is not None:
-                            progress(name, n)
-                    counts[name] = n
+                counts = _copy_tables(src, dst, progress, commit_each_batch=True)
                 dst.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             target_engine.dispose()
@@ -107,13 +104,87 @@ def copy_archive(source_url: str | None, out: Path, *, progress: Any = None) -> 
     return counts
 
 
+def copy_into_database(source_url: str | None, target_url: str, *, progress: Any = None) -> dict[str, int]:
+    """Move an archive (e.g. a SQLite file that outgrew one machine) into an EMPTY PostgreSQL
+    database: the schema comes from the migrations, the rows are copied in ONE transaction (an
+    interrupted copy leaves the database empty), then the id sequences are moved past the copied
+    ids so new rows do not collide with them."""
+    source = Archive.open(source_url, readonly=True)
+    try:
+        Archive.open(target_url).close()
+        target_engine, where = open_engine(target_url)
+        try:
+            with source._read(snapshot=True) as src, target_engine.connect() as dst:
+                occupied = [
+                    f"{t.name} ({n} rows)"
+                    for t in copy_order(dst)
+                    if (n := int(dst.execute(select(func.count()).select_from(t)).scalar_one())) > 0
+                ]
+                dst.rollback()
+                if occupied:
+                    raise ArchiveError(
+                        f"{where} is not empty ({', '.join(occupied[:3])}); copy into an empty database"
+                    )
+                with dst.begin():
+                    counts = _copy_tables(src, dst, progress, commit_each_batch=False)
+                    for table in copy_order(dst):
+                        _advance_sequence(dst, table)
+        finally:
+            target_engine.dispose()
+    finally:
+        source.close()
+    return counts
+
+
+def _copy_tables(src: Connection, dst: Connection, progress: Any, *, commit_each_batch: bool) -> dict[str, int]:
+    """Every table of ``src`` into the same-named table of ``dst``, parents first, in batches."""
+    targets = {t.name: t for t in copy_order(dst)}
+    sources = {t.name: t for t in copy_order(src)}
+    missing = sorted(set(sources) - set(targets))
+    if missing:
+        raise ArchiveError(f"snapshot schema lacks table(s) {', '.join(missing)}")
+    if commit_each_batch:
+        dst.rollback()
+    counts: dict[str, int] = {}
+    for name, table in targets.items():
+        n = 0
+        size = BLOB_BATCH if name == BLOBS.name else ROW_BATCH
+        for rows in _rows(src, sources[name], size) if name in sources else ():
+            if commit_each_batch:
+                with dst.begin():
+                    dst.execute(insert(table), rows)
+            else:
+                dst.execute(insert(table), rows)
+            n += len(rows)
+            if progress is not None:
+                progress(name, n)
+        counts[name] = n
+    return counts
+
+
+def _advance_sequence(conn: Connection, table: Table) -> None:
+    """PostgreSQL: set the id sequence of ``table`` (if its key has one) past its largest id."""
+    key = list(table.primary_key.columns)
+    if len(key) != 1:
+        return
+    column = key[0].name
+    sequence = conn.execute(
+        select(func.pg_get_serial_sequence(table.name, column))
+    ).scalar()
+    if sequence is None:
+        return
+    top = conn.execute(select(func.max(table.c[column]))).scalar()
+    if top is not None:
+        conn.execute(select(func.setval(sequence, int(top))))
+
+
 def run_snapshot_command(args: argparse.Namespace) -> int:
-    """`nianbao snapshot --db URL --out FILE`."""
-    out = Path(args.out)
-    counts = copy_archive(args.db, out)
+    """`nianbao snapshot --db URL --out FILE|postgresql://...`."""
+    counts = copy_archive(args.db, args.out if "://" in args.out else Path(args.out))
     total = sum(counts.values())
     detail = ", ".join(f"{name} {n}" for name, n in counts.items() if n)
-    print(f"nianbao snapshot: copied {total} rows into {out.absolute()} ({detail or 'empty archive'})", file=sys.stderr)
+    where = resolve(args.out).display() if "://" in args.out else Path(args.out).absolute()
+    print(f"nianbao snapshot: copied {total} rows into {where} ({detail or 'empty archive'})", file=sys.stderr)
     return 0
 
 

@@ -92,3 +92,32 @@ def test_snapshot_streams_in_batches(src: Built, tmp_path: Path, monkeypatch: py
     assert [n for t, n in seen if t == "checks"][:3] == [3, 6, 9]
     assert counts["version_cells"] == len(_dump(src.url)["version_cells"]) > 0
     assert _dump(str(tmp_path / "s.db")) == _dump(src.url)
+
+
+@pytest.mark.postgres
+def test_sqlite_archive_moves_into_an_empty_postgres_database(
+    src: Built, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`nianbao snapshot --out postgresql://...`: every row arrives, and the archive goes on growing
+    there (the id sequences were moved past the copied ids, so new rows do not collide)."""
+    from export_helpers import PORTAL, page, report
+
+    assert main(["snapshot", "--db", src.url, "--out", pg_url]) == 0
+    assert "copied" in capsys.readouterr().err
+    assert _dump(pg_url) == _dump(src.url)
+    with Archive.open(pg_url) as pg, Archive.open(src.url, readonly=True) as lite:
+        assert list(pg.export_records()) == list(lite.export_records())
+        assert pg.stats() == lite.stats()
+        before = pg.stats()
+        run = pg.start_run("crawl", {})
+        out = pg.record_report(
+            run_id=run, portal=PORTAL, page=page("http://127.0.0.1/moved/2030.html", "new page"),
+            parsed=report("山阳县人民政府", 2030, new_received=5),
+        )  # fmt: skip
+        assert out.change == "new" and pg.stats()["report_versions"] == before["report_versions"] + 1
+        assert pg.integrity_problems() == []
+    # a database that holds an archive already is refused, and left as it was
+    assert main(["snapshot", "--db", src.url, "--out", pg_url]) == 2
+    assert "is not empty" in capsys.readouterr().err
+    with Archive.open(pg_url, readonly=True) as pg:
+        assert pg.stats()["report_versions"] == before["report_versions"] + 1
