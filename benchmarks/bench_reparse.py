@@ -18,7 +18,11 @@ What it does, per database:
 4. samples the RSS of the reparse process and its workers while it runs (at ~2k reports done and
    at the end of the largest run: flat means streaming works).
 
+With ``--archive DB`` the archive is instead a copy of a crawled one (see bench_crawled: real pages and
+attachments in a simulator world's proportions), on each --db.
+
 Run:  .venv/bin/python benchmarks/bench_reparse.py [--reports 10000] [--db sqlite,postgresql] [--full]
+      .venv/bin/python benchmarks/bench_reparse.py --archive /tmp/crawl/bench.db   # bench_crawl.py --workdir
 PostgreSQL: a scratch database nianbao_bench_<random> on 127.0.0.1:5432 (user postgres or root), dropped after.
 """
 
@@ -34,6 +38,7 @@ import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 REPORTS_PER_YEAR_DIV = 10  # report years 2015..2024
 UNCHANGED_YEAR = 2024  # stored with the current parser's own result: a re-parse only confirms it
@@ -169,34 +174,42 @@ def make_archive(url: str, n: int) -> list[bytes]:
     return sample
 
 
-def parse_rate(pages: list[bytes]) -> tuple[float, float]:
-    """(pages/s wall, CPU seconds per page) of parse_document in this process."""
-    from crawler.parsing import parse_document
+def _parse_one(item: Any) -> None:
+    """A rendered page (bytes) or a stored report (page + attachments, as a re-parse reads it)."""
+    if isinstance(item, bytes):
+        from crawler.parsing import parse_document
 
-    parse_document(pages[0], "http://127.0.0.1/bench/x.html", {"content-type": "text/html; charset=utf-8"})
+        parse_document(item, "http://127.0.0.1/bench/x.html", HEADERS)
+    else:
+        from nianbao.reparse import parse_stored
+
+        parse_stored(item)
+
+
+def parse_rate(items: list[Any]) -> tuple[float, float]:
+    """(items/s wall, CPU seconds per item) of the pure parse in this process."""
+    _parse_one(items[0])
     t0, c0 = time.perf_counter(), time.process_time()
-    for body in pages:
-        parse_document(body, "http://127.0.0.1/bench/x.html", {"content-type": "text/html; charset=utf-8"})
-    return len(pages) / (time.perf_counter() - t0), (time.process_time() - c0) / len(pages)
+    for item in items:
+        _parse_one(item)
+    return len(items) / (time.perf_counter() - t0), (time.process_time() - c0) / len(items)
 
 
-def _parse_cpu(pages: list[bytes]) -> float:
-    return parse_rate(pages)[1]
+def _parse_cpu(items: list[Any]) -> float:
+    return parse_rate(items)[1]
 
 
-def parallel_parse_cpu(pages: list[bytes], processes: int) -> float:
-    """CPU seconds per page of pure parsing when ``processes`` processes parse at once, as the
+def parallel_parse_cpu(items: list[Any], processes: int) -> float:
+    """CPU seconds per item of pure parsing when ``processes`` processes parse at once, as the
     workers do: on a small or shared machine each parses slower than one alone (shared caches,
     memory bandwidth, the host's other load), which the re-parse cannot help."""
     import multiprocessing
 
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        return sum(pool.map(_parse_cpu, [pages] * processes)) / processes
+        return sum(pool.map(_parse_cpu, [items] * processes)) / processes
 
 
 def bench_one(kind: str, url: str, n: int, full: bool) -> None:
-    from nianbao.reparse import run_reparse
-
     t0 = time.perf_counter()
     sample = make_archive(url, n)
     t1 = time.perf_counter()
@@ -212,15 +225,97 @@ def bench_one(kind: str, url: str, n: int, full: bool) -> None:
         runs.append((2, [2018, 2019], True))
     if full:
         runs.append((2, list(range(2020, UNCHANGED_YEAR)), None))
+    measure_runs(kind, url, runs, sample[:200], {y: per_year for y in range(2015, UNCHANGED_YEAR + 1)})
+
+
+def bench_crawled(kind: str, url: str, source: str) -> None:
+    """The same measurements on a copy of a CRAWLED archive (e.g. bench_crawl.py --workdir's
+    bench.db): real pages with their PDF/DOCX/XLSX attachments in the world's proportions. Its
+    reports were parsed by the current parser, so each selection is first made to look older: the
+    current versions get an older parser version ("unchanged" runs: the re-parse only confirms), and
+    for the "changed" runs also a different content hash (every report gets a new version written,
+    the worst case; its cells equal the old ones, so the diff itself is short)."""
+    from sqlalchemy import text
+
+    from storage.archive import Archive, open_engine
+    from storage.snapshot import copy_archive
+
+    t0 = time.perf_counter()
+    copy_archive(source, url)
+    engine, _ = open_engine(url)
+    with engine.connect() as conn:
+        per_year = {
+            int(y): int(c)
+            for y, c in conn.execute(
+                text(
+                    "SELECT r.year, count(*) FROM reports r JOIN report_versions v ON v.report_id = r.id "
+                    "WHERE v.is_current AND r.year IS NOT NULL GROUP BY r.year ORDER BY r.year"
+                )
+            )
+        }
+    total = sum(per_year.values())
+    print(f"[{kind}] copied the crawled archive ({total:,} reports with a year) in {time.perf_counter() - t0:.0f} s",
+          flush=True)  # fmt: skip
+    # disjoint year groups: ~1/5 of the reports for 1 worker, ~2/5 each for the two 2-worker runs
+    years = sorted(per_year)
+    groups: list[list[int]] = [[], [], []]
+    shares = [0.2, 0.4, 0.4]
+    for y in years:
+        i = next((k for k in range(3) if sum(per_year[x] for x in groups[k]) < shares[k] * total), 2)
+        groups[i].append(y)
+    runs: list[tuple[int, list[int], bool | None]] = [
+        (1, groups[0], None),
+        (2, groups[1], None),
+        (2, groups[2], None),
+    ]
+    with engine.begin() as conn:
+        for i, group in enumerate(groups):
+            changed = ", content_hash = 'bench-' || content_hash" if i < 2 else ""
+            conn.execute(
+                text(
+                    f"UPDATE report_versions SET parser_version = '0.9.0'{changed} WHERE is_current AND report_id IN "
+                    f"(SELECT id FROM reports WHERE year IN ({', '.join(str(y) for y in group)}))"
+                )
+            )
+    engine.dispose()
+    with Archive.open(url, readonly=True) as archive:
+        ids = [c.report_id for c in archive.reparse_candidates({"year": groups[1]}, 0, 100_000)]
+        step = max(len(ids) // 150, 1)
+        sample = archive.reparse_inputs(ids[::step][:150], cells=False)
+    kinds: dict[str, int] = {}
+    for st in sample:
+        for a in st.attachments:
+            ext = a.final_url.rsplit(".", 1)[-1].lower()[:5]
+            kinds[ext] = kinds.get(ext, 0) + 1
+    print(f"[{kind}] pure-parse sample: {len(sample)} stored reports, attachments {kinds}", flush=True)
+    measure_runs(kind, url, runs, sample, per_year)
+
+
+def measure_runs(
+    kind: str,
+    url: str,
+    runs: list[tuple[int, list[int], bool | None]],
+    sample: list[Any],
+    per_year: dict[int, int],
+) -> None:
+    import gc
+
+    from nianbao.reparse import run_reparse
+
+    # The re-parse workers keep their start-up heap out of the garbage collector (gc.freeze); so
+    # does this process before it times the pure parse, or the baseline would carry a cost the
+    # workers do not.
+    gc.freeze()
+
     for workers, years, workers_write in runs:
-        rate, parse_cpu = parse_rate(sample[:200])  # measured right before each run: the box's load drifts
+        rate, parse_cpu = parse_rate(sample)  # measured right before each run: the box's load drifts
         probe = RssProbe()
         s = run_reparse(url, workers=workers, year=years, progress=probe, workers_write=workers_write)
         done = s.counts["reparsed"]
         got = done / s.seconds
         how = " (workers write)" if workers_write else ""
         print(
-            f"[{kind}] {workers} worker(s){how}, years {years[0]}-{years[-1]} ({per_year * len(years):,} reports): "
+            f"[{kind}] {workers} worker(s){how}, years {years[0]}-{years[-1]} ({sum(per_year.get(y, 0) for y in years):,} reports): "
             f"{done:,} re-parsed ({s.counts['changed']:,} changed, {s.counts['unchanged']:,} unchanged, "
             f"{s.counts['errors']} errors) in {s.seconds:.1f} s "
             f"= {got:.1f} reports/s; pure parse {rate:.1f} pages/s x {workers} = {rate * workers:.1f}; "
@@ -241,7 +336,7 @@ def bench_one(kind: str, url: str, n: int, full: bool) -> None:
                 flush=True,
             )
             if workers > 1:
-                together = parallel_parse_cpu(sample[:200], workers)
+                together = parallel_parse_cpu(sample, workers)
                 print(
                     f"[{kind}]   pure parse with {workers} processes at once: {1000 * together:.1f} ms/page "
                     f"(x{together / parse_cpu:.2f} of one alone); CPU ratio against that {together / cpu:.2f}",
@@ -264,11 +359,17 @@ def main() -> None:
     ap.add_argument("--reports", type=int, default=10_000)
     ap.add_argument("--db", default="sqlite,postgresql")
     ap.add_argument("--full", action="store_true", help="also re-parse all remaining years with 2 workers")
+    ap.add_argument(
+        "--archive", metavar="DB", help="measure on a copy of this crawled archive instead of synthetic pages"
+    )
     args = ap.parse_args()
     for kind in args.db.split(","):
         if kind == "sqlite":
             path = Path(tempfile.mkdtemp()) / "bench.db"
-            bench_one(kind, f"sqlite:///{path}", args.reports, args.full)
+            if args.archive:
+                bench_crawled(kind, f"sqlite:///{path}", args.archive)
+            else:
+                bench_one(kind, f"sqlite:///{path}", args.reports, args.full)
         elif kind == "postgresql":
             import psycopg
             from psycopg import sql
@@ -285,7 +386,11 @@ def main() -> None:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             try:
                 user = admin.info.user
-                bench_one(kind, f"postgresql+psycopg://{user}@127.0.0.1:5432/{name}", args.reports, args.full)
+                pg = f"postgresql+psycopg://{user}@127.0.0.1:5432/{name}"
+                if args.archive:
+                    bench_crawled(kind, pg, args.archive)
+                else:
+                    bench_one(kind, pg, args.reports, args.full)
             finally:
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
                 admin.close()

@@ -303,6 +303,8 @@ class _Handler(BaseHTTPRequestHandler):
             resp = srv.app.respond(srv.portal, method, self.path, headers, body)  # type: ignore[attr-defined]
         except Exception as exc:  # a simulator bug must not kill the connection silently
             resp = Response(500, {"Content-Type": "text/plain"}, f"simulator error: {exc!r}".encode())
+        # Logged before the answer leaves: a client that has its response finds it in the log.
+        srv.log(self.headers.get("Host", srv.portal.host), method, self.path, resp.status, headers)  # type: ignore[attr-defined]
         self.send_response(resp.status)
         for k, v in resp.headers.items():
             self.send_header(k, v)
@@ -310,7 +312,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD" and resp.status != 304:
             self.wfile.write(resp.body)
-        srv.log(self.headers.get("Host", srv.portal.host), method, self.path, resp.status, headers)  # type: ignore[attr-defined]
 
 
 class _Server(ThreadingHTTPServer):

@@ -362,13 +362,15 @@ class Archive(ReparseStoreMixin):
         filters: year, region (code prefix or province/city/county name), agency (substring), template.
         Each filter takes one value or a list (values of one filter are OR-ed, filters AND-ed).
         """
-        from storage.reads import current_versions_query, iter_records
+        from storage.exports import iter_reports, to_record
+        from storage.reads import current_versions_query
 
         current_versions_query(filters)  # validate filter names now, not on first next()
 
         def generate() -> Iterator[dict[str, Any]]:
             with self._read(snapshot=True) as conn:
-                yield from iter_records(conn, filters)
+                for row in iter_reports(conn, filters):
+                    yield to_record(row)
 
         return generate()
 

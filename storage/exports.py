@@ -109,8 +109,10 @@ def _number(value: float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else value
 
 
-def iter_reports(conn: Connection, filters: dict[str, Any], batch: int = BATCH) -> Iterator[ReportRow]:
-    """Current versions matching ``filters`` (see Archive.export_records), in export order, streamed."""
+def iter_reports(conn: Connection, filters: dict[str, Any], batch: int | None = None) -> Iterator[ReportRow]:
+    """Current versions matching ``filters`` (see Archive.export_records), in export order, streamed
+    ``batch`` (default BATCH) at a time."""
+    batch = batch or BATCH
     from storage import cellsets
     from storage.reads import current_versions_query
     from storage.writes import AGENCIES, CHECKS, REPORT_LEVEL
@@ -175,7 +177,7 @@ def to_record(row: ReportRow) -> dict[str, Any]:
         "template": m["template"],
         "source": m["source"],
         "cells": {k: v for k, v, _raw in row.cells},
-        "checks": dict(row.checks),
+        "checks": dict(sorted(row.checks.items())),
         "capture": m["capture"],
         "parser_version": m["parser_version"],
         "status": m["status"],

@@ -1,23 +1,18 @@
-"""SQL that reads current report versions back as CLI-contract records (ParseResult.to_record shape).
-
-Versions are selected in one query, then their cells and checks are fetched in batches, so an
-export of the whole archive streams in bounded memory with a handful of queries per batch.
+"""SQL that reads the archive back: the current-versions query (with the export filters) that
+exports and Archive.export_records stream from, URL lists, and the integrity checks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, func, or_, select
+from sqlalchemy import Connection, Select, exists, func, or_, select
 
-from storage import cellsets
 from storage.writes import (
     AGENCIES,
     BLOBS,
     CAPTURES,
     CHECKS,
-    REPORT_LEVEL,
     REPORTS,
     SECTIONS,
     VERSION_CAPTURES,
@@ -25,7 +20,6 @@ from storage.writes import (
     VERSIONS,
 )
 
-BATCH = 500
 FILTERS = ("year", "region", "agency", "template")
 
 
@@ -103,55 +97,6 @@ def current_versions_query(filters: dict[str, Any]) -> Select[Any]:
     if agencies:
         q = q.where(or_(*(AGENCIES.c.name.like("%" + _like_escape(a) + "%", escape="\\") for a in agencies)))
     return q
-
-
-def _number(value: float | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else value
-
-
-def _content(conn: Connection, ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, str]]]:
-    documents = cellsets.read(conn, ids)
-    cells: dict[int, dict[str, Any]] = {
-        i: {k: _number(v) for k, (v, _raw) in cellsets.decode(documents.get(i)).items()} for i in ids
-    }
-    checks: dict[int, dict[str, str]] = {i: {} for i in ids}
-    for vid, name, verdict in conn.execute(
-        select(CHECKS.c.version_id, CHECKS.c.check, CHECKS.c.verdict).where(
-            and_(CHECKS.c.version_id.in_(ids), CHECKS.c.instance == REPORT_LEVEL)
-        )
-    ):
-        checks[vid][name] = verdict
-    return cells, checks
-
-
-def iter_records(conn: Connection, filters: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Streams: versions come through a server-side cursor (PostgreSQL) / incremental fetches
-    (SQLite) in batches of BATCH, so memory does not grow with the archive."""
-    result = conn.execution_options(yield_per=BATCH).execute(current_versions_query(filters))
-    for batch in result.partitions():
-        cells, checks = _content(conn, [r.version_id for r in batch])
-        for r in batch:
-            yield {
-                "agency": r.agency,
-                "region_code": r.region_code,
-                "year": r.year,
-                "title": r.title,
-                "url": r.url,
-                "index_no": r.index_no,
-                "issuer": r.issuer,
-                "doc_no": r.doc_no,
-                "published": r.published_date.isoformat() if r.published_date else None,
-                "template": r.template,
-                "source": r.source,
-                "cells": dict(sorted(cells[r.version_id].items())),
-                "checks": dict(sorted(checks[r.version_id].items())),
-                "capture": r.capture,
-                "parser_version": r.parser_version,
-                "status": r.parse_status,
-                "message": r.parse_message or "",
-            }
 
 
 def _count_where(table: Any, *conditions: Any) -> Any:

@@ -411,27 +411,12 @@ def test_summary_text() -> None:
 
 # --- what the compact hand-over writes ------------------------------------------------------------
 
-VERSION_FIELDS = (
-    "url",
-    "title",
-    "index_no",
-    "issuer",
-    "doc_no",
-    "written_date",
-    "published_date",
-    "category",
-    "template",
-    "source",
-    "parser_version",
-    "parse_status",
-    "parse_message",
-    "content_hash",
-)
-
 
 def _current_content(archive: Archive, report_id: int) -> dict[str, object]:
     """The current version's own columns and its content rows, as stored."""
     from sqlalchemy import text
+
+    from storage.writes import VERSION_FIELDS
 
     (version,) = [h for h in archive.report_history(report_id) if h["is_current"]]
     out: dict[str, object] = {k: version[k] for k in VERSION_FIELDS}

@@ -367,9 +367,9 @@ def test_parsed_from_unknown_attachment_credits_the_page(archive: Archive, caplo
 
 
 def test_export_streams_in_batches(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
-    from storage import reads
+    from storage import exports
 
-    monkeypatch.setattr(reads, "BATCH", 2)
+    monkeypatch.setattr(exports, "BATCH", 2)
     for i in range(5):
         archive.record_report(run_id=None, portal=PORTAL, page=page(f"http://127.0.0.1/s{i}", f"s{i}"),
                               parsed=report(agency=f"单位{i}", new_received=i))
