@@ -113,7 +113,8 @@ class Outcome:
     identity_changed: bool = False
     cell_changes: list[tuple[str, Any, Any, Any, Any, str]] = field(
         default_factory=list
-    )  # ..., added|removed|changed
+    )  # ..., added|removed|changed; left out by workers when no --diff-out CSV wants them
+    cell_tally: tuple[int, int, int] = (0, 0, 0)  # cells changed in all, of which added, removed
     fail_to_pass: list[str] = field(default_factory=list)
     pass_to_fail: list[str] = field(default_factory=list)
     was_parseable: bool = False
@@ -269,6 +270,8 @@ def _finish(
         return out
     if st.needs_cells:
         out.cell_changes = cell_diff(old_cells or {}, w.clean_rows(st.cells, (0, 2)))
+        kinds = [c[5] for c in out.cell_changes]
+        out.cell_tally = (len(kinds), kinds.count("added"), kinds.count("removed"))
     checks, instances, verdicts, _details = content.checks
     new_verdicts = {c: v for c, i, v in zip(checks, instances, verdicts, strict=True) if i == REPORT_LEVEL}
     for name in sorted(set(stored.verdicts) | set(new_verdicts)):
@@ -384,24 +387,28 @@ def _watch_parent(parent_pid: int) -> None:
             pass
 
 
-def _work(report_ids: list[int], keep_writes: bool = True) -> list[Outcome]:
-    """Parse and diff a batch; ``keep_writes`` False (a dry run): the new versions are not sent back."""
+def _work(report_ids: list[int], keep_writes: bool = True, keep_cell_changes: bool = True) -> list[Outcome]:
+    """Parse and diff a batch; ``keep_writes`` False (a dry run): the new versions are not sent back;
+    ``keep_cell_changes`` False (no --diff-out CSV): only the per-report cell counts are (a changed
+    report can list ~200 changed cells, all pickled to the parent for nothing)."""
     from crawler.parsing.dispatch import PARSER_VERSION
 
     outcomes = reparse_ids(_worker_archive, report_ids, PARSER_VERSION)
-    if not keep_writes:
-        for out in outcomes:
+    for out in outcomes:
+        if not keep_writes:
             out.write = None
+        if not keep_cell_changes:
+            out.cell_changes = []
     return outcomes
 
 
 def _work_and_write(
-    batch: Batch, parse_run_id: int, run_id: int | None
+    batch: Batch, parse_run_id: int, run_id: int | None, keep_cell_changes: bool = True
 ) -> tuple[list[Outcome], dict[str, Any]]:
     """Parse a batch and write it in this worker's own transaction; returns the outcomes (without
     their parse results: the parent needs only the diff) and the counts committed with them."""
     global _worker_run_id
-    outcomes = _work(batch.ids)
+    outcomes = _work(batch.ids, True, keep_cell_changes)
     delta, run = write_batch(_worker_archive, batch, outcomes, parse_run_id, run_id or _worker_run_id)
     if run is not None:
         _worker_run_id = run
@@ -586,10 +593,10 @@ def _record(counts: dict[str, Any], out: Outcome, dry_run: bool, writer: Any) ->
     counts["changed"] += 1
     if dry_run and out.identity_changed:
         counts["moved"] += 1
-    for _key, _ov, _nv, _oraw, _nraw, kind in out.cell_changes:
-        counts["cells_changed"] += 1
-        if kind != "changed":
-            counts[f"cells_{kind}"] += 1
+    changed, added, removed = out.cell_tally
+    counts["cells_changed"] += changed
+    counts["cells_added"] += added
+    counts["cells_removed"] += removed
     if writer is not None:
         write_rows(writer, out)
     for name in out.fail_to_pass:
@@ -867,9 +874,11 @@ def _drive(
         try:
             for batch in batches:
                 if workers_write:
-                    inflight.append((pool.submit(_work_and_write, batch, parse_run_id, run_id), batch))
+                    inflight.append(
+                        (pool.submit(_work_and_write, batch, parse_run_id, run_id, writer is not None), batch)
+                    )
                 else:
-                    inflight.append((pool.submit(_work, batch.ids, not dry_run), batch))
+                    inflight.append((pool.submit(_work, batch.ids, not dry_run, writer is not None), batch))
                 while len(inflight) >= workers * 3:
                     finish(*inflight.popleft())
             while inflight:

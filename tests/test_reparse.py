@@ -97,6 +97,16 @@ def read_csv(path: Path) -> tuple[list[str], set[tuple[str, ...]]]:
     return rows[0], {tuple(r) for r in rows[1:]}
 
 
+def test_diff_counts_are_exact_without_a_csv(db_url: str) -> None:
+    """Without --diff-out the workers send per-report cell counts instead of the changed cells:
+    the run's counts must be the same."""
+    stored = populate(db_url, 8)
+    want, _ = expected_diff(stored)
+    assert want["cells_changed"] > 0
+    c = run_reparse(db_url, workers=2, progress=io.StringIO()).counts
+    assert {k: c[k] for k in want} == want
+
+
 def test_diff_history_and_csv_are_exact(db_url: str, tmp_path: Path) -> None:
     stored = populate(db_url, 8)
     want, want_rows = expected_diff(stored)
