@@ -244,12 +244,14 @@ def cell_diff(
 
 
 def _finish(
-    st: _Staged, parser_version: str, old_cells: dict[str, Sequence[Any]] | None
+    st: _Staged, parser_version: str, old_cells: dict[str, Sequence[Any]] | str | None
 ) -> Outcome:
     """The diff of one report and the write that records it. A report is "changed" when anything
     a researcher sees differs: metadata, cells, template/source (the archive's content hash),
     status/message, check rows, sections. Otherwise only the confirming parser version is written.
-    ``old_cells``: the stored cells, needed only when the content hash changed."""
+    ``old_cells``: the stored cells, needed only when the content hash changed: decoded, or the
+    stored document (storage.cellsets), which when equal to the new one means no cell changed."""
+    from storage import cellsets
     from storage import writes as w
     from storage.reparse_store import ReparseWrite
     from storage.writes import REPORT_LEVEL
@@ -268,7 +270,9 @@ def _finish(
             parser_version=parser_version,
         )
         return out
-    if st.needs_cells:
+    if st.needs_cells and not (isinstance(old_cells, str) and old_cells == content.cells[1]):
+        if isinstance(old_cells, str):
+            old_cells = cellsets.decode(old_cells)
         out.cell_changes = cell_diff(old_cells or {}, w.clean_rows(st.cells, (0, 2)))
         kinds = [c[5] for c in out.cell_changes]
         out.cell_tally = (len(kinds), kinds.count("added"), kinds.count("removed"))
@@ -309,12 +313,12 @@ def _failed(stored: Any, exc: Exception) -> Outcome:
 def reparse_many(
     stored: Sequence[Any],
     parser_version: str,
-    read_cells: Callable[[list[int]], dict[int, dict[str, Any]]] | None = None,
+    read_cells: Callable[[list[int]], dict[int, str]] | None = None,
 ) -> list[Outcome]:
     """Parse and diff a batch of stored reports; never raises (an error is an Outcome with
     ``error``). Reports read without their old cells (``StoredReport.cells`` None) get them from
-    ``read_cells(version ids)`` ({version id: {key: [value, raw]}}), one call for the batch and only
-    for those whose content hash changed."""
+    ``read_cells(version ids)`` ({version id: stored cells document}), one call for the batch and
+    only for those whose content hash changed."""
     staged: list[_Staged | Outcome] = []
     for s in stored:
         if s.page is None:
@@ -332,7 +336,7 @@ def reparse_many(
             out.append(st)
             continue
         try:
-            old = st.stored.cells if st.stored.cells is not None else cells.get(st.stored.version_id, {})
+            old = st.stored.cells if st.stored.cells is not None else cells.get(st.stored.version_id)
             out.append(_finish(st, parser_version, old))
         except Exception as exc:
             out.append(_failed(st.stored, exc))

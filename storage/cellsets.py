@@ -36,12 +36,15 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=
 
 def encode(cells: Sequence[CellTuple]) -> str:
     """The JSON document of ``cells`` ((key, value, raw) sorted by key, text already cleaned)."""
-    doc = {key: [value, raw] for key, value, raw in cells}
+    if not cells:
+        return "{}"
+    keys, values, raws = zip(*cells, strict=True)
+    doc = dict(zip(keys, zip(values, raws, strict=True), strict=True))  # (value, raw) pairs: JSON arrays
     try:
         return _encode(doc)
     except ValueError:  # inf / nan: not JSON; keep the raw text, drop the number
         return _encode(
-            {k: [v if v is None or math.isfinite(v) else None, raw] for k, (v, raw) in doc.items()}
+            {k: (v if v is None or math.isfinite(v) else None, raw) for k, (v, raw) in doc.items()}
         )
 
 

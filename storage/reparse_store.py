@@ -420,14 +420,13 @@ class ReparseStoreMixin:
         out.sort(key=lambda s: s.report_id)
         return out
 
-    def reparse_old_cells(
-        self, version_ids: Sequence[int]
-    ) -> dict[int, dict[str, list[Any]]]:
-        """{version id: {key: [value, raw]}} of these versions' cells (one query, storage.cellsets.decode)."""
+    def reparse_old_cells(self, version_ids: Sequence[int]) -> dict[int, str]:
+        """{version id: stored cells document} of these versions (one query; storage.cellsets
+        decodes them; versions without cells are absent)."""
         if not version_ids:
             return {}
         with self._read() as conn:  # type: ignore[attr-defined]
-            return _read_cells(conn, version_ids)
+            return cellsets.read(conn, version_ids)
 
     # --- parse runs -------------------------------------------------------------------------------
     def start_parse_run(

@@ -491,3 +491,28 @@ def test_cell_diff_reads_stored_documents_whatever_their_number_form() -> None:
         ("c", 1.5, None, "1.5", None, "removed"),
     ]
     assert all(type(v) is float for _, v, _, _, _, _ in cell_diff(old, []) if v is not None)
+
+
+def test_cell_diff_when_only_the_hash_changed_and_when_a_stored_cell_differs(sqlite_url: str) -> None:
+    """A new content hash makes the re-parse read the old cells document: equal to the new one, no
+    cell is listed (the document is not even decoded); one stored value altered, exactly that cell."""
+    from sqlalchemy import text
+
+    stored = populate(sqlite_url, 2, kinds=("same",))
+    with Archive.open(sqlite_url) as archive, archive._engine.begin() as conn:
+        conn.execute(text("UPDATE report_versions SET content_hash = 'x' || substr(content_hash, 2), parser_version = :v"),
+                     {"v": OLD_VERSION})  # fmt: skip
+        vid = conn.execute(
+            text("SELECT id FROM report_versions WHERE report_id = :r AND is_current"), {"r": stored[1].report_id}
+        ).scalar_one()
+        doc = conn.execute(text("SELECT cells FROM version_cells WHERE version_id = :v"), {"v": vid}).scalar_one()
+        key = sorted(stored[1].good.cells)[0]
+        old = stored[1].good.cells[key]
+        altered = doc.replace(f'"{key}":[{float(old.value)!r},', f'"{key}":[{float(old.value) + 1000!r},', 1)
+        assert altered != doc
+        conn.execute(text("UPDATE version_cells SET cells = :d WHERE version_id = :v"), {"d": altered, "v": vid})
+    out = Path(sqlite_url.removeprefix("sqlite:///")).with_name("diff.csv")
+    c = run_reparse(sqlite_url, workers=0, diff_out=out, progress=io.StringIO()).counts
+    assert (c["changed"], c["cells_changed"], c["cells_added"], c["cells_removed"]) == (2, 1, 0, 0)
+    _header, rows = read_csv(out)
+    assert [r[3:6] for r in rows] == [(key, _fmt(old.value + 1000), _fmt(old.value))]
