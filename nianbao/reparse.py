@@ -250,11 +250,10 @@ def _finish(
     a researcher sees differs: metadata, cells, template/source (the archive's content hash),
     status/message, check rows, sections. Otherwise only the confirming parser version is written.
     ``old_cells``: the stored cells, needed only when the content hash changed: decoded, or the
-    stored document (storage.cellsets), which when equal to the new one means no cell changed."""
-    from storage import cellsets
+    stored document (storage.content_docs), which when equal to the new one means no cell changed."""
+    from storage import content_docs
     from storage import writes as w
     from storage.reparse_store import ReparseWrite
-    from storage.writes import REPORT_LEVEL
 
     stored, parsed, content = st.stored, st.parsed, st.content
     out = Outcome(report_id=stored.report_id, agency=stored.agency, year=stored.year)
@@ -272,12 +271,11 @@ def _finish(
         return out
     if st.needs_cells and not (isinstance(old_cells, str) and old_cells == content.cells[1]):
         if isinstance(old_cells, str):
-            old_cells = cellsets.decode(old_cells)
+            old_cells = content_docs.decode(old_cells)
         out.cell_changes = cell_diff(old_cells or {}, w.clean_rows(st.cells, (0, 2)))
         kinds = [c[5] for c in out.cell_changes]
         out.cell_tally = (len(kinds), kinds.count("added"), kinds.count("removed"))
-    checks, instances, verdicts, _details = content.checks
-    new_verdicts = {c: v for c, i, v in zip(checks, instances, verdicts, strict=True) if i == REPORT_LEVEL}
+    new_verdicts = parsed.verdicts
     for name in sorted(set(stored.verdicts) | set(new_verdicts)):
         before, after = stored.verdicts.get(name), new_verdicts.get(name)
         if before == "fail" and after == "pass":

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, or_, select
 
+from storage import content_docs
 from storage.archive import Archive
-from storage.writes import AGENCIES, CAPTURES, CHECKS, REPORT_LEVEL, REPORTS, RUNS, VERSION_CAPTURES, VERSIONS
+from storage.writes import AGENCIES, CAPTURES, REPORTS, RUNS, VERSION_CAPTURES, VERSION_CHECKS, VERSIONS
 
 BLOCK_STATUSES = (403, 412, 418, 429)
 PARSED = ("ok", "partial")
@@ -127,13 +128,14 @@ def _coverage(conn: Connection, regions: Sequence[str], only_years: Sequence[int
         .order_by(REPORTS.c.id)
     )
     fails: dict[int, list[str]] = {}
-    for vid, name in conn.execute(
-        select(CHECKS.c.version_id, CHECKS.c.check)
-        .join(VERSIONS, and_(VERSIONS.c.id == CHECKS.c.version_id, VERSIONS.c.is_current))
-        .where(CHECKS.c.instance == REPORT_LEVEL, CHECKS.c.verdict == "fail")
-        .order_by(CHECKS.c.version_id, CHECKS.c.check)
+    for vid, verdicts in conn.execute(
+        select(VERSION_CHECKS.c.version_id, VERSION_CHECKS.c.verdicts)
+        .join(VERSIONS, and_(VERSIONS.c.id == VERSION_CHECKS.c.version_id, VERSIONS.c.is_current))
+        .where(VERSION_CHECKS.c.verdicts.contains('"fail"'))  # only documents with a failing verdict
     ):
-        fails.setdefault(int(vid), []).append(name)
+        failing = sorted(name for name, verdict in content_docs.decode_checks(verdicts, None)[0].items() if verdict == "fail")
+        if failing:
+            fails[int(vid)] = failing
     seen_years: set[int] = set()
     for agency_id, year, vid, parse_status in conn.execute(vq):
         if year is not None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection
 
 from storage.archive import Archive
 from storage.codebook import check_column, wide_column, write_codebook
@@ -113,9 +113,9 @@ def iter_reports(conn: Connection, filters: dict[str, Any], batch: int | None = 
     """Current versions matching ``filters`` (see Archive.export_records), in export order, streamed
     ``batch`` (default BATCH) at a time."""
     batch = batch or BATCH
-    from storage import cellsets
+    from storage import content_docs
     from storage.reads import current_versions_query
-    from storage.writes import AGENCIES, CHECKS, REPORT_LEVEL
+    from storage.writes import AGENCIES
 
     q = current_versions_query(filters).add_columns(
         AGENCIES.c.kind.label("agency_kind"), AGENCIES.c.province, AGENCIES.c.city, AGENCIES.c.county
@@ -123,17 +123,12 @@ def iter_reports(conn: Connection, filters: dict[str, Any], batch: int | None = 
     result = conn.execution_options(yield_per=batch).execute(q)
     for part in result.partitions(batch):
         ids = [r.version_id for r in part]
-        documents = cellsets.read(conn, ids)
+        documents = content_docs.read(conn, ids)
         cells = {  # sorted in Python (documents are): server collations order '.' and '_' differently
-            i: [(key, _number(value), raw) for key, value, raw in cellsets.rows(documents.get(i))] for i in ids
+            i: [(key, _number(value), raw) for key, value, raw in content_docs.rows(documents.get(i))] for i in ids
         }
-        checks: dict[int, dict[str, str]] = {i: {} for i in ids}
-        for vid, name, verdict in conn.execute(
-            select(CHECKS.c.version_id, CHECKS.c.check, CHECKS.c.verdict)
-            .where(and_(CHECKS.c.version_id.in_(ids), CHECKS.c.instance == REPORT_LEVEL))
-            .order_by(CHECKS.c.version_id, CHECKS.c.check)
-        ):
-            checks[vid][name] = verdict
+        check_docs = content_docs.read_checks(conn, ids)
+        checks = {i: content_docs.decode_checks(check_docs.get(i, ("", ""))[0], None)[0] for i in ids}
         for r in part:
             meta = {
                 "report_id": r.report_id,

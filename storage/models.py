@@ -12,7 +12,8 @@ Design notes:
   are TEXT: a VARCHAR limit would make PostgreSQL reject a report SQLite accepts.
 - a report is (agency, year); each parse that changes its content adds a report_version, the newest
   one is_current (enforced by a partial unique index), older ones are history.
-- a version's cells are one JSON document (version_cells, since revision 0003); ``cells`` is a view.
+- a version's cells and checks are JSON documents (version_cells, version_checks, since revision 0003);
+  ``cells`` and ``checks`` are views.
 """
 
 from __future__ import annotations
@@ -179,7 +180,7 @@ class ReportVersionCapture(Base):
 
 
 class VersionCells(Base):
-    """The cells of one version as one JSON document ``{"key": [value, raw], ...}`` (storage.cellsets
+    """The cells of one version as one JSON document ``{"key": [value, raw], ...}`` (storage.content_docs
     says why); the ``cells`` VIEW (storage.views) unpacks them into (version_id, key, value, raw)
     rows. A version without cells has no row here."""
 
@@ -190,15 +191,18 @@ class VersionCells(Base):
     cells: Mapped[str] = mapped_column(Text)
 
 
-class CheckRow(Base):
-    __tablename__ = "checks"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+class VersionChecks(Base):
+    """The identity checks of one version as two JSON documents (like version_cells, since 0003):
+    ``verdicts`` {check: verdict} (the report level) and ``instances`` [[check, instance, verdict,
+    detail], ...]; the ``checks`` VIEW (storage.views) gives the rows back, the report-level
+    verdicts as instance '*'. A version without checks has no row here."""
+
+    __tablename__ = "version_checks"
 
     version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id", ondelete="CASCADE"), primary_key=True)
-    check: Mapped[str] = mapped_column(Text, primary_key=True)
-    instance: Mapped[str] = mapped_column(Text, primary_key=True)  # '*' = the report-level verdict
-    verdict: Mapped[str] = mapped_column(String(16))
-    detail: Mapped[str | None] = mapped_column(Text)
+    n_checks: Mapped[int] = mapped_column(Integer)  # instances
+    verdicts: Mapped[str] = mapped_column(Text)
+    instances: Mapped[str] = mapped_column(Text)
 
 
 class SectionRow(Base):

@@ -12,11 +12,11 @@ from storage.writes import (
     AGENCIES,
     BLOBS,
     CAPTURES,
-    CHECKS,
     REPORTS,
     SECTIONS,
     VERSION_CAPTURES,
     VERSION_CELLS,
+    VERSION_CHECKS,
     VERSIONS,
 )
 
@@ -121,7 +121,10 @@ def integrity_queries() -> list[tuple[str, Any]]:
             "cells document(s) without their version",
             _count_where(VERSION_CELLS, ~exists().where(v.c.id == VERSION_CELLS.c.version_id)),
         ),
-        ("check row(s) without their version", _count_where(CHECKS, ~exists().where(v.c.id == CHECKS.c.version_id))),
+        (
+            "checks document(s) without their version",
+            _count_where(VERSION_CHECKS, ~exists().where(v.c.id == VERSION_CHECKS.c.version_id)),
+        ),
         (
             "section(s) without their version",
             _count_where(SECTIONS, ~exists().where(v.c.id == SECTIONS.c.version_id)),

@@ -47,7 +47,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crawler.parsing.result import ParseResult
 from storage import blobs as codecs
-from storage import cellsets
+from storage import content_docs
 from storage import writes as w
 from storage.models import Base
 from storage.records import PortalInfo
@@ -142,7 +142,7 @@ class NewContent(NamedTuple):
     # Content as storage.writes.bare_content_columns gives it: the writer adds the version ids and
     # inserts a whole batch per table without a Python loop over the rows.
     cells: tuple[int, str]  # number of cells, the version_cells JSON document
-    checks: tuple[Any, ...]  # checks, instances ("*": the report-level verdict), verdicts, details
+    checks: tuple[int, str, str]  # number of instances, the version_checks verdicts and instances documents
     sections: tuple[Any, ...]  # keys, texts
 
 
@@ -259,8 +259,8 @@ def _raw_rows(
 
 
 def _read_cells(conn: Any, vids: Sequence[int]) -> dict[int, dict[str, list[Any]]]:
-    documents = cellsets.read(conn, vids)
-    return {int(v): cellsets.decode(documents.get(int(v))) for v in vids}
+    documents = content_docs.read(conn, vids)
+    return {int(v): content_docs.decode(documents.get(int(v))) for v in vids}
 
 
 class ReparseStoreMixin:
@@ -348,18 +348,15 @@ class ReparseStoreMixin:
                 if shas
                 else {}
             )
-            # The check and section rows straight from the driver: SQLAlchemy Row objects cost more
-            # than SQLite itself here, and this runs for every re-parsed report.
             old_cells = _read_cells(conn, vids) if cells else {}
-            checks: dict[int, list[tuple[str, str, str]]] = {v: [] for v in vids}
-            verdicts: dict[int, dict[str, str]] = {v: {} for v in vids}
-            for vid, name, instance, verdict in _raw_rows(
-                conn, "checks", ("version_id", "check", "instance", "verdict"), vids
-            ):
-                if instance == w.REPORT_LEVEL:
-                    verdicts[vid][name] = verdict
-                else:
-                    checks[vid].append((name, instance, verdict))
+            checks: dict[int, list[tuple[str, str, str]]] = {}
+            verdicts: dict[int, dict[str, str]] = {}
+            check_docs = content_docs.read_checks(conn, vids)
+            for vid in vids:
+                verdicts[vid], instances = content_docs.decode_checks(*check_docs.get(vid, ("", "")))
+                checks[vid] = [(c, i, v) for c, i, v, _d in instances]
+            # The section rows straight from the driver: SQLAlchemy Row objects cost more than
+            # SQLite itself here, and this runs for every re-parsed report.
             sections: dict[int, dict[str, str]] = {v: {} for v in vids}
             for vid, key, text in _raw_rows(conn, "sections", ("version_id", "key", "text"), vids):
                 sections[vid][key] = text
@@ -421,12 +418,12 @@ class ReparseStoreMixin:
         return out
 
     def reparse_old_cells(self, version_ids: Sequence[int]) -> dict[int, str]:
-        """{version id: stored cells document} of these versions (one query; storage.cellsets
+        """{version id: stored cells document} of these versions (one query; storage.content_docs
         decodes them; versions without cells are absent)."""
         if not version_ids:
             return {}
         with self._read() as conn:  # type: ignore[attr-defined]
-            return cellsets.read(conn, version_ids)
+            return content_docs.read(conn, version_ids)
 
     # --- parse runs -------------------------------------------------------------------------------
     def start_parse_run(
@@ -692,13 +689,14 @@ def _insert_contents(conn: Any, items: Sequence[tuple[int, ReparseWrite]]) -> No
         conflict=("version_id", "capture_id"),
     )
     contents = [(vid, item.new()) for vid, item in items]
-    documents = [(vid, *content.cells) for vid, content in contents if content.cells[0]]
-    if documents:
-        w.bulk_insert_columns(
-            conn, w.VERSION_CELLS, w.CONTENT_COLUMNS[0], [list(col) for col in zip(*documents, strict=True)]
-        )
+    for table, columns, documents in (
+        (w.VERSION_CELLS, w.CONTENT_COLUMNS[0], [(vid, *c.cells) for vid, c in contents if c.cells[0]]),
+        (w.VERSION_CHECKS, w.CONTENT_COLUMNS[1], [(vid, *c.checks) for vid, c in contents if w.has_checks(c.checks)]),
+    ):
+        if documents:
+            w.bulk_insert_columns(conn, table, columns, [list(col) for col in zip(*documents, strict=True)])
     for table, columns, part in zip(
-        (w.CHECKS, w.SECTIONS), w.CONTENT_COLUMNS[1:], range(3, 5), strict=True
+        (w.SECTIONS,), w.CONTENT_COLUMNS[2:], range(4, 5), strict=True
     ):
         merged: list[list[Any]] = [[] for _ in columns]
         for vid, content in contents:

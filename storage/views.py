@@ -4,9 +4,11 @@ The migrations call these functions with the key figures and check names FROZEN 
 revision (a migration must produce the same schema forever); a later migration that wants more
 columns drops and recreates the views with its own lists. The SQL of a revision is never edited:
 revision 0001's views read the ``cells`` table; 0003 stores a version's cells as one JSON document
-(``version_cells``, see storage.cellsets) and its views read that.
+(``version_cells``, see storage.content_docs) and its views read that.
 
 - ``cells`` (0003 on): the cells of every version, unpacked: (version_id, key, value, raw).
+- ``checks`` (0003 on): the check rows of every version, unpacked: (version_id, check, instance,
+  verdict, detail), the report-level verdicts as instance '*'.
 - ``report_wide``: one row per current report version, key figures as columns, one verdict per check.
 - ``cell_values``: every cell of current versions, with agency, region and year (long format).
 """
@@ -124,10 +126,51 @@ def cells_view_sql(dialect: str) -> str:
     return "CREATE VIEW cells AS\n" + cells_select_sql(dialect)
 
 
+_CHECKS_SELECT = {
+    "sqlite": """SELECT
+  vk.version_id AS version_id,
+  json_extract(j.value, '$[0]') AS "check",
+  json_extract(j.value, '$[1]') AS instance,
+  json_extract(j.value, '$[2]') AS verdict,
+  json_extract(j.value, '$[3]') AS detail
+FROM version_checks vk, json_each(vk.instances) j
+UNION ALL
+SELECT vk.version_id, j.key, '*', j.value, NULL
+FROM version_checks vk, json_each(vk.verdicts) j""",
+    "postgresql": """SELECT
+  vk.version_id AS version_id,
+  j.value ->> 0 AS "check",
+  j.value ->> 1 AS instance,
+  j.value ->> 2 AS verdict,
+  j.value ->> 3 AS detail
+FROM version_checks vk
+  CROSS JOIN LATERAL json_array_elements(vk.instances::json) AS j(value)
+UNION ALL
+SELECT vk.version_id, r.key, '*'::text, r.value, NULL::text
+FROM version_checks vk
+  CROSS JOIN LATERAL json_each_text(vk.verdicts::json) AS r""",
+}
+
+
+def checks_select_sql(dialect: str) -> str:
+    """The rows the ``checks`` table of revision 0001 held, from the version_checks documents."""
+    return _CHECKS_SELECT[dialect]
+
+
+def checks_view_sql(dialect: str) -> str:
+    return "CREATE VIEW checks AS\n" + checks_select_sql(dialect)
+
+
 def _figure(dialect: str, key: str) -> str:
     if dialect == "sqlite":
         return f"json_extract(vc.cells, {_literal(f'$.{_json_path_key(key)}[0]')})"
     return f"(vc.doc -> {_literal(key)} ->> 0)::double precision"
+
+
+def _verdict(dialect: str, check: str) -> str:
+    if dialect == "sqlite":
+        return f"json_extract(vk.verdicts, {_literal(f'$.{_json_path_key(check)}')})"
+    return f"(vk.doc ->> {_literal(check)})"
 
 
 def _json_path_key(key: str) -> str:
@@ -135,20 +178,21 @@ def _json_path_key(key: str) -> str:
 
 
 def report_wide_json_sql(dialect: str, key_figures: Sequence[str], checks: Sequence[str]) -> str:
-    """``report_wide`` reading the key figures straight from the version's cells document."""
+    """``report_wide`` reading the key figures and verdicts straight from the version's documents."""
     figure_cols = [f"{_figure(dialect, k)} AS {column_for_key(k)}" for k in key_figures]
-    check_cols = [
-        f'(SELECT k.verdict FROM checks k WHERE k.version_id = v.id AND k."check" = {_literal(name)} '
-        f"AND k.instance = '*') AS check_{name}"
-        for name in checks
-    ]
+    check_cols = [f"{_verdict(dialect, name)} AS check_{name}" for name in checks]
     cols = ",\n  ".join([*_WIDE_HEAD, *figure_cols, *check_cols])
     if dialect == "sqlite":
-        cells_join = "  LEFT JOIN version_cells vc ON vc.version_id = v.id\n"
-    else:  # parse the document once per row (jsonb), not once per figure
+        cells_join = (
+            "  LEFT JOIN version_cells vc ON vc.version_id = v.id\n"
+            "  LEFT JOIN version_checks vk ON vk.version_id = v.id\n"
+        )
+    else:  # parse each document once per row (jsonb), not once per column
         cells_join = (
             "  LEFT JOIN LATERAL (SELECT c.cells::jsonb AS doc FROM version_cells c "
             "WHERE c.version_id = v.id) vc ON true\n"
+            "  LEFT JOIN LATERAL (SELECT k.verdicts::jsonb AS doc FROM version_checks k "
+            "WHERE k.version_id = v.id) vk ON true\n"
         )
     return (
         "CREATE VIEW report_wide AS\nSELECT\n  "
@@ -159,10 +203,15 @@ def report_wide_json_sql(dialect: str, key_figures: Sequence[str], checks: Seque
 
 
 def create_json_view_statements(dialect: str, key_figures: Sequence[str], checks: Sequence[str]) -> list[str]:
-    """Revision 0003's views: ``cells`` (unpacking version_cells), then ``report_wide`` and
-    ``cell_values`` (the latter as in 0001, now over the view)."""
-    return [cells_view_sql(dialect), report_wide_json_sql(dialect, key_figures, checks), CELL_VALUES_SQL]
+    """Revision 0003's views: ``cells`` and ``checks`` (unpacking version_cells and version_checks),
+    then ``report_wide`` and ``cell_values`` (the latter as in 0001, now over the view)."""
+    return [
+        cells_view_sql(dialect),
+        checks_view_sql(dialect),
+        report_wide_json_sql(dialect, key_figures, checks),
+        CELL_VALUES_SQL,
+    ]
 
 
 def drop_json_view_statements() -> list[str]:
-    return [*drop_view_statements(), "DROP VIEW IF EXISTS cells"]
+    return [*drop_view_statements(), "DROP VIEW IF EXISTS checks", "DROP VIEW IF EXISTS cells"]

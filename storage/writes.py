@@ -2,7 +2,7 @@
 
 The caller (storage.archive) owns the transaction, so a whole page (captures, blobs, agency,
 report, version, cells, checks, sections) commits or rolls back as one. Plain Core statements
-against the ORM tables: a version's cells are one JSON document (storage.cellsets), checks and
+against the ORM tables: a version's cells are one JSON document (storage.content_docs), checks and
 sections are bulk-inserted, no per-row ORM objects.
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from crawler.parsing.result import Metadata, ParseResult
 from storage import blobs as codecs
-from storage import cellsets, models
+from storage import content_docs, models
 from storage.records import CaptureRef, FetchedResponse, PortalInfo
 
 BLOBS: Table = models.Blob.__table__  # type: ignore[assignment]
@@ -33,8 +33,8 @@ ALIASES: Table = models.AgencyAlias.__table__  # type: ignore[assignment]
 REPORTS: Table = models.Report.__table__  # type: ignore[assignment]
 VERSIONS: Table = models.ReportVersion.__table__  # type: ignore[assignment]
 VERSION_CAPTURES: Table = models.ReportVersionCapture.__table__  # type: ignore[assignment]
-VERSION_CELLS: Table = cellsets.VERSION_CELLS
-CHECKS: Table = models.CheckRow.__table__  # type: ignore[assignment]
+VERSION_CELLS: Table = content_docs.VERSION_CELLS
+VERSION_CHECKS: Table = content_docs.VERSION_CHECKS
 SECTIONS: Table = models.SectionRow.__table__  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
@@ -548,14 +548,14 @@ def check_rows(parsed: ParseResult) -> list[tuple[str, str, str, str | None]]:
 
 def bare_content_columns(
     parsed: ParseResult, cells: list[tuple[str, float | None, str]] | None = None
-) -> tuple[tuple[int, str], tuple[Any, ...], tuple[Any, ...]]:
-    """(cells, checks, sections) of one version without the version id, cleaned: cells as
-    (number of cells, JSON document), checks as columns (check, instance, verdict, detail), sections
-    as columns (key, text). Compact plain values a re-parse worker hands to the writer, who adds the
-    version ids and inserts whole batches. ``cells``: ``cell_tuples(parsed)`` when the caller has it."""
-    checks = clean_rows(check_rows(parsed), (0, 1, 3))  # type: ignore[arg-type]
+) -> tuple[tuple[int, str], tuple[int, str, str], tuple[Any, ...]]:
+    """(cells, checks, sections) of one version without the version id, cleaned: cells as (number
+    of cells, JSON document), checks as (number of instances, verdicts document, instances
+    document), sections as columns (key, text). Compact plain values a re-parse worker hands to the
+    writer, who adds the version ids and inserts whole batches. ``cells``: ``cell_tuples(parsed)``
+    when the caller has it."""
     sections = clean_rows(list(parsed.sections.items()), (0, 1))
-    return cells_document(parsed, cells), _columns(checks, 4), _columns(sections, 2)
+    return cells_document(parsed, cells), checks_document(parsed), _columns(sections, 2)
 
 
 def cells_document(
@@ -563,7 +563,21 @@ def cells_document(
 ) -> tuple[int, str]:
     """(number of cells, the version_cells JSON document) of ``parsed``, text cleaned."""
     rows = clean_rows(cell_tuples(parsed) if cells is None else cells, (0, 2))  # type: ignore[arg-type]
-    return len(rows), cellsets.encode(rows)
+    return len(rows), content_docs.encode(rows)
+
+
+def checks_document(parsed: ParseResult) -> tuple[int, str, str]:
+    """(number of instances, verdicts document, instances document) of ``parsed``'s checks as
+    check_rows names them, text cleaned; instances sorted by (check, instance)."""
+    rows = clean_rows(check_rows(parsed), (0, 1, 3))  # type: ignore[arg-type]
+    verdicts = [(c, v) for c, i, v, _d in rows if i == REPORT_LEVEL]
+    instances = sorted(r for r in rows if r[1] != REPORT_LEVEL)
+    return (len(instances), *content_docs.encode_checks(verdicts, instances))
+
+
+def has_checks(document: tuple[int, str, str]) -> bool:
+    """Whether a checks_document holds anything (else the version gets no version_checks row)."""
+    return bool(document[0]) or document[1] != "{}"
 
 
 def _columns(rows: list[tuple[Any, ...]], width: int) -> tuple[Any, ...]:
@@ -573,19 +587,20 @@ def _columns(rows: list[tuple[Any, ...]], width: int) -> tuple[Any, ...]:
 def content_rows(
     version_id: int, parsed: ParseResult, cells: list[tuple[str, float | None, str]] | None = None
 ) -> tuple[list[tuple[Any, ...]], ...]:
-    """(version_cells, checks, sections) rows of one version, cleaned, in the column order of
-    CONTENT_COLUMNS (the crawl's path: rows built with their version id directly). A version
-    without cells has no version_cells row."""
+    """(version_cells, version_checks, sections) rows of one version, cleaned, in the column order
+    of CONTENT_COLUMNS (the crawl's path: rows built with their version id directly). A version
+    without cells (checks) has no version_cells (version_checks) row."""
     n_cells, document = cells_document(parsed, cells)
     cell_rows = [(version_id, n_cells, document)] if n_cells else []
-    checks = [(version_id, *row) for row in check_rows(parsed)]
+    checks = checks_document(parsed)
+    check_rows_ = [(version_id, *checks)] if has_checks(checks) else []
     sections = clean_rows([(version_id, k, t) for k, t in parsed.sections.items()], (1, 2))
-    return cell_rows, clean_rows(checks, (1, 2, 4)), sections
+    return cell_rows, check_rows_, sections
 
 
 CONTENT_COLUMNS = (
     ("version_id", "n_cells", "cells"),
-    ("version_id", "check", "instance", "verdict", "detail"),
+    ("version_id", "n_checks", "verdicts", "instances"),
     ("version_id", "key", "text"),
 )
 
@@ -593,9 +608,9 @@ CONTENT_COLUMNS = (
 def insert_content(
     conn: Connection, version_id: int, parsed: ParseResult, cells: list[tuple[str, float | None, str]] | None = None
 ) -> None:
-    """The version's cells document, its checks (per instance + one report-level '*' row per check)
-    and sections. ``cells``: ``cell_tuples(parsed)`` when the caller has it already."""
+    """The version's cells and checks documents and its sections. ``cells``: ``cell_tuples(parsed)``
+    when the caller has it already."""
     for table, columns, rows in zip(
-        (VERSION_CELLS, CHECKS, SECTIONS), CONTENT_COLUMNS, content_rows(version_id, parsed, cells), strict=True
+        (VERSION_CELLS, VERSION_CHECKS, SECTIONS), CONTENT_COLUMNS, content_rows(version_id, parsed, cells), strict=True
     ):
         bulk_insert(conn, table, columns, rows)

@@ -51,7 +51,7 @@ def test_postgres_snapshot_equals_the_archive(pg_built: Built, tmp_path: Path, c
     assert main(["snapshot", "--db", pg_built.url, "--out", str(out)]) == 0
     assert "copied" in capsys.readouterr().err
     source, copy = _dump(pg_built.url), _dump(str(out))
-    assert all(source[name] for name in ("blobs", "captures", "report_versions", "version_cells", "checks", "sections"))
+    assert all(source[name] for name in ("blobs", "captures", "report_versions", "version_cells", "version_checks", "sections"))
     assert set(source) >= {"crawl_runs", "agencies", "reports", "report_version_captures", "agency_aliases"}
     for name in source:
         assert copy[name] == source[name], name
@@ -89,7 +89,7 @@ def test_snapshot_streams_in_batches(src: Built, tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(snapshot, "BLOB_BATCH", 2)
     seen: list[tuple[str, int]] = []
     counts = snapshot.copy_archive(src.url, tmp_path / "s.db", progress=lambda t, n: seen.append((t, n)))
-    assert [n for t, n in seen if t == "checks"][:3] == [3, 6, 9]
+    assert [n for t, n in seen if t == "captures"][:3] == [3, 6, 9]
     assert counts["version_cells"] == len(_dump(src.url)["version_cells"]) > 0
     assert _dump(str(tmp_path / "s.db")) == _dump(src.url)
 

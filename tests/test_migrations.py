@@ -18,9 +18,9 @@ TABLES = {  # created by 0001; later revisions add more
     "report_version_captures", "cells", "checks", "sections",
 }
 VIEWS = {"report_wide", "cell_values"}
-# 0003 keeps a version's cells as one JSON document: the table ``cells`` becomes a view.
-HEAD_TABLES = (TABLES - {"cells"}) | {"parse_runs", "version_cells"}
-HEAD_VIEWS = VIEWS | {"cells"}
+# 0003 keeps a version's cells and checks as JSON documents: the tables become views.
+HEAD_TABLES = (TABLES - {"cells", "checks"}) | {"parse_runs", "version_cells", "version_checks"}
+HEAD_VIEWS = VIEWS | {"cells", "checks"}
 
 
 def _schema(url: str) -> tuple[set[str], set[str], tuple[str, ...]]:
@@ -112,7 +112,7 @@ def test_open_creates_schema_once_and_reopens(db_url: str) -> None:
         assert a.stats()["runs"] == 1
 
 
-# --- 0003: cells move into one JSON document per version, and back ----------------------------------
+# --- 0003: cells and checks move into JSON documents per version, and back --------------------------
 
 _CELLS_0002 = [  # (version, key, value, raw): integers, fractions, negatives, nulls, CJK and quotes
     (1, "t3.new_received.total", 318.0, "318"),
@@ -142,6 +142,28 @@ def _cells_at_0002(conn) -> None:  # type: ignore[no-untyped-def]
             text("INSERT INTO cells (version_id, key, value, raw) VALUES (:v, :k, :x, :raw)"),
             {"v": vid, "k": key, "x": value, "raw": raw},
         )
+    for vid, check, instance, verdict, detail in _CHECKS_0002:
+        conn.execute(
+            text('INSERT INTO checks (version_id, "check", instance, verdict, detail) VALUES (:v, :c, :i, :x, :d)'),
+            {"v": vid, "c": check, "i": instance, "x": verdict, "d": detail},
+        )
+
+
+_CHECKS_0002 = [  # (version, check, instance, verdict, detail); '*' is the report level
+    (1, "t3_flow", "*", "fail", None),
+    (1, "t3_flow", "自然人", "fail", '期望 318，实得 "317"'),
+    (1, "t3_flow", "总计", "pass", None),
+    (1, "t4_subtotals", "*", "pass", None),
+    (1, "t4_subtotals", "review", "pass", "维持+纠正+其他+尚未审结 = 总计"),
+    (2, "t3_flow", "*", "not_assessable", None),  # verdicts only
+    (3, "t3_row_total", "商业企业", "pass", None),  # instances only
+]
+
+
+def _check_rows(conn) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    return sorted(
+        tuple(r) for r in conn.execute(text('SELECT version_id, "check", instance, verdict, detail FROM checks'))
+    )
 
 
 def _cell_rows(conn) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
@@ -151,8 +173,8 @@ def _cell_rows(conn) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def
     )
 
 
-def test_0003_moves_cells_into_documents_and_back(db_url: str) -> None:
-    from storage import cellsets
+def test_0003_moves_cells_and_checks_into_documents_and_back(db_url: str) -> None:
+    from storage import content_docs
 
     engine, where = open_engine(db_url)
     want = sorted(_CELLS_0002)
@@ -163,19 +185,25 @@ def test_0003_moves_cells_into_documents_and_back(db_url: str) -> None:
         migrate.upgrade(engine, "0003", where=where)
         with engine.connect() as conn:
             assert _cell_rows(conn) == want  # the view gives back exactly the rows the table held
+            assert _check_rows(conn) == sorted(_CHECKS_0002)
+            assert dict(conn.execute(text("SELECT version_id, n_checks FROM version_checks")).all()) == {1: 3, 2: 0, 3: 1}
             docs = dict(conn.execute(text("SELECT version_id, cells FROM version_cells")).all())
             assert sorted(docs) == [1, 2]  # no document for a version without cells
-            assert cellsets.decode(docs[1])["t2.art20_8.fees.amount"] == [9.63211, "9.63211万元"]
+            assert content_docs.decode(docs[1])["t2.art20_8.fees.amount"] == [9.63211, "9.63211万元"]
             assert dict(conn.execute(text("SELECT version_id, n_cells FROM version_cells")).all()) == {1: 6, 2: 1}
             wide = conn.execute(
-                text("SELECT version_id, t3__new_received__total, t4__review__total FROM report_wide ORDER BY 1")
+                text(
+                    "SELECT version_id, t3__new_received__total, t4__review__total, check_t3_flow, "
+                    "check_t4_subtotals FROM report_wide ORDER BY 1"
+                )
             ).all()
-            assert [tuple(r) for r in wide] == [(1, 318.0, 12.0), (2, 25100.0, None)]
+            assert [tuple(r) for r in wide] == [(1, 318.0, 12.0, "fail", "pass"), (2, 25100.0, None, "not_assessable", None)]
             values = conn.execute(text("SELECT count(*), sum(value) FROM cell_values")).one()
             assert (values[0], round(values[1], 5)) == (7, 25438.63211)
         migrate.downgrade(engine, "0002", where=where)
         with engine.connect() as conn:
             assert _cell_rows(conn) == want  # and back into rows, nothing lost
+            assert _check_rows(conn) == sorted(_CHECKS_0002)
         assert _schema(db_url)[0] == TABLES | {"parse_runs"}
     finally:
         engine.dispose()

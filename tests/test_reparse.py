@@ -482,9 +482,9 @@ def test_cell_diff_reads_stored_documents_whatever_their_number_form() -> None:
     """Documents PostgreSQL's migration 0003 packed hold integers (318), the archive writes floats
     (318.0): equal numbers are no change, and a change reports the old value as a float."""
     from nianbao.reparse import cell_diff
-    from storage import cellsets
+    from storage import content_docs
 
-    old = cellsets.decode('{"a":[318,"318"],"b":[7,"7"],"c":[1.5,"1.5"]}')
+    old = content_docs.decode('{"a":[318,"318"],"b":[7,"7"],"c":[1.5,"1.5"]}')
     assert cell_diff(old, [("a", 318.0, "318"), ("b", 7.0, "7"), ("c", 1.5, "1.5")]) == []
     assert cell_diff(old, [("a", 318.0, "318"), ("b", 8.0, "8")]) == [
         ("b", 7.0, 8.0, "7", "8", "changed"),

@@ -186,11 +186,15 @@ def build_metadata(*, search: bool = True) -> dict[str, Any]:
                     },
                     "checks": {
                         "description": "Accounting-identity results per instance; instance '*' is the report-level "
-                        "verdict.",
+                        "verdict (a view unpacking version_checks).",
                         "facets": ["check", "verdict"],
                     },
                     "cells": {
                         "description": "Cells of every version (also superseded ones): a view unpacking version_cells."
+                    },
+                    "version_checks": {
+                        "description": "Each version's checks as JSON documents: verdicts {check: verdict}, instances "
+                        "[[check, instance, verdict, detail]] (what checks unpacks)."
                     },
                     "version_cells": {
                         "description": "Each version's cells as one JSON document {key: [value, raw]} (what cells unpacks)."

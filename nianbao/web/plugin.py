@@ -27,7 +27,8 @@ from storage.codebook import entries
 
 CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 VERSION_LINK_TABLES = {
-    "report_wide", "cell_values", "report_search", "cells", "version_cells", "checks", "sections",
+    "report_wide", "cell_values", "report_search", "cells", "version_cells", "checks", "version_checks",
+    "sections",
     "report_version_captures",
 }
 SHA_COLUMNS = {"sha256", "capture"}

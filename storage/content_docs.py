@@ -1,4 +1,5 @@
-"""A version's cells as ONE JSON document: how the archive stores cells (table ``version_cells``).
+"""A version's cells, and its checks, as JSON documents: how the archive stores them (tables
+``version_cells`` and ``version_checks``).
 
 Why not a row per cell: a report has ~200 cells, and each row costs a heap tuple, a primary-key
 index entry and a foreign-key check. On PostgreSQL that was ~30 KB and ~2.5 ms of server CPU per
@@ -11,9 +12,14 @@ Researchers lose nothing: the ``cells`` VIEW (storage.views) unpacks the documen
 (``json_each``) alike. Code that reads many versions (exports, re-parse diffs) decodes the
 documents here instead, in C (``json.loads``).
 
-A version without cells has no ``version_cells`` row. Values are finite floats or null: JSON has no
-NaN/Infinity (a hostile 400-digit "number" would overflow to inf), so a non-finite value is stored
-as null with its raw text kept.
+The checks of a version go the same way (a crawled report has ~45 check rows with their details):
+``version_checks`` holds the report-level ``verdicts`` {check: verdict} and the ``instances``
+[[check, instance, verdict, detail], ...]; the ``checks`` view gives the rows back, the verdicts
+as instance ``'*'``.
+
+A version without cells (checks) has no ``version_cells`` (``version_checks``) row. Cell values
+are finite floats or null: JSON has no NaN/Infinity (a hostile 400-digit "number" would overflow
+to inf), so a non-finite value is stored as null with its raw text kept.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from sqlalchemy import Connection, Table, select
 from storage import models
 
 VERSION_CELLS: Table = models.VersionCells.__table__  # type: ignore[assignment]
+VERSION_CHECKS: Table = models.VersionChecks.__table__  # type: ignore[assignment]
 
 CellTuple = tuple[str, float | None, str | None]  # (key, value, raw)
 
@@ -74,4 +81,37 @@ def read(conn: Connection, version_ids: Iterable[int]) -> dict[int, str]:
     return {int(vid): text for vid, text in result}
 
 
-__all__ = ["VERSION_CELLS", "CellTuple", "decode", "encode", "read", "rows"]
+def encode_checks(
+    verdicts: Sequence[tuple[str, str]], instances: Sequence[tuple[str, str, str, str | None]]
+) -> tuple[str, str]:
+    """(verdicts document, instances document) of a version's checks (text already cleaned)."""
+    return _encode(dict(verdicts)), _encode(list(instances))
+
+
+def decode_checks(verdicts: str | None, instances: str | None) -> tuple[dict[str, str], list[list[Any]]]:
+    """({check: verdict}, [[check, instance, verdict, detail], ...]) of stored documents."""
+    return (json.loads(verdicts) if verdicts else {}), (json.loads(instances) if instances else [])
+
+
+def read_checks(conn: Connection, version_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """The stored (verdicts, instances) documents of these versions (one query)."""
+    ids = list(version_ids)
+    if not ids:
+        return {}
+    t = VERSION_CHECKS
+    result = conn.execute(select(t.c.version_id, t.c.verdicts, t.c.instances).where(t.c.version_id.in_(ids)))
+    return {int(vid): (v, i) for vid, v, i in result}
+
+
+__all__ = [
+    "VERSION_CELLS",
+    "VERSION_CHECKS",
+    "CellTuple",
+    "decode",
+    "decode_checks",
+    "encode",
+    "encode_checks",
+    "read",
+    "read_checks",
+    "rows",
+]
