@@ -319,7 +319,13 @@ def print_sizes(kind: str, url: str) -> None:
     try:
         with engine.connect() as conn:
             if kind == "postgresql":
-                tables = ("report_versions", "version_cells", "checks", "sections", "report_version_captures")
+                tables = (
+                    "report_versions",
+                    "version_cells",
+                    "version_checks",
+                    "sections",
+                    "report_version_captures",
+                )
                 sizes = {
                     t: int(conn.execute(text(f"SELECT pg_total_relation_size('{t}')")).scalar_one())
                     for t in tables
