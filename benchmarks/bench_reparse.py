@@ -318,17 +318,14 @@ def print_sizes(kind: str, url: str) -> None:
     engine, _ = open_engine(url)
     try:
         with engine.connect() as conn:
-            if kind == "postgresql":
-                tables = (
-                    "report_versions",
-                    "version_cells",
-                    "version_checks",
-                    "sections",
-                    "report_version_captures",
-                )
+            if kind == "postgresql":  # the schema of any revision: tables it lacks (or views) are left out
+                tables = ("report_versions", "version_cells", "version_checks", "cells", "checks", "sections")
                 sizes = {
-                    t: int(conn.execute(text(f"SELECT pg_total_relation_size('{t}')")).scalar_one())
+                    t: int(v)
                     for t in tables
+                    if (
+                        v := conn.execute(text(f"SELECT pg_total_relation_size(to_regclass('{t}'))")).scalar()
+                    )
                 }
                 total = int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
                 detail = ", ".join(f"{t} {v / 2**20:.1f}" for t, v in sizes.items())
