@@ -109,7 +109,7 @@ def run_crawl(
         process.start()
     except KeyboardInterrupt:
         interrupted = True
-    spider = crawler.spider
+    spider = crawler.spider if isinstance(crawler.spider, PortalSpider) else None
     stats: dict[str, Any] = spider.stats_dict() if spider is not None else {}
     outcome = "interrupted" if interrupted else (spider.outcome() if spider is not None else "failed")
     scrapy_stats = crawler.stats.get_stats() if crawler.stats else {}

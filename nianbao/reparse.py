@@ -45,7 +45,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,7 +222,7 @@ def _as_float(value: Any) -> float | None:
 
 
 def cell_diff(
-    old: dict[str, Sequence[Any]], new: Sequence[tuple[Any, ...]]
+    old: Mapping[str, Sequence[Any]], new: Sequence[tuple[Any, ...]]
 ) -> list[tuple[str, Any, Any, Any, Any, str]]:
     """(key, old value, new value, old raw, new raw, added|removed|changed) per differing cell, by
     key; ``old``: {key: (value, raw)}; ``new``: (key, value, raw) rows sorted by key. Values compare
@@ -244,7 +244,7 @@ def cell_diff(
 
 
 def _finish(
-    st: _Staged, parser_version: str, old_cells: dict[str, Sequence[Any]] | str | None
+    st: _Staged, parser_version: str, old_cells: Mapping[str, Sequence[Any]] | str | None
 ) -> Outcome:
     """The diff of one report and the write that records it. A report is "changed" when anything
     a researcher sees differs: metadata, cells, template/source (the archive's content hash),
@@ -270,9 +270,8 @@ def _finish(
         )
         return out
     if st.needs_cells and not (isinstance(old_cells, str) and old_cells == content.cells[1]):
-        if isinstance(old_cells, str):
-            old_cells = content_docs.decode(old_cells)
-        out.cell_changes = cell_diff(old_cells or {}, w.clean_rows(st.cells, (0, 2)))
+        old = content_docs.decode(old_cells) if isinstance(old_cells, str) else (old_cells or {})
+        out.cell_changes = cell_diff(old, w.clean_rows(st.cells, (0, 2)))
         kinds = [c[5] for c in out.cell_changes]
         out.cell_tally = (len(kinds), kinds.count("added"), kinds.count("removed"))
     new_verdicts = parsed.verdicts

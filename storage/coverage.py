@@ -133,16 +133,18 @@ def _coverage(conn: Connection, regions: Sequence[str], only_years: Sequence[int
         .join(VERSIONS, and_(VERSIONS.c.id == VERSION_CHECKS.c.version_id, VERSIONS.c.is_current))
         .where(VERSION_CHECKS.c.verdicts.contains('"fail"'))  # only documents with a failing verdict
     ):
-        failing = sorted(name for name, verdict in content_docs.decode_checks(verdicts, None)[0].items() if verdict == "fail")
+        decoded, _ = content_docs.decode_checks(verdicts, None)
+        failing = sorted(name for name, verdict in decoded.items() if verdict == "fail")
         if failing:
             fails[int(vid)] = failing
     seen_years: set[int] = set()
     for agency_id, year, vid, parse_status in conn.execute(vq):
         if year is not None:
             seen_years.add(int(year))  # archive-wide: a county with no report that year shows as missing
-        ag = agencies.get(int(agency_id))
-        if ag is None:
+        found = agencies.get(int(agency_id))
+        if found is None:
             continue
+        ag = found
         if year is None:
             ag.undated += 1
             continue

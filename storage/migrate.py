@@ -11,6 +11,7 @@ import argparse
 import functools
 import io
 from pathlib import Path
+from typing import TextIO
 
 from alembic import command
 from alembic.config import Config
@@ -27,7 +28,7 @@ def script_location() -> str:
     return str(Path(migrations.__file__).resolve().parent)
 
 
-def alembic_config(connection: Connection | None = None, *, stdout: io.TextIOBase | None = None) -> Config:
+def alembic_config(connection: Connection | None = None, *, stdout: TextIO | None = None) -> Config:
     cfg = Config(stdout=stdout) if stdout is not None else Config()
     cfg.set_main_option("script_location", script_location())
     if connection is not None:

@@ -220,7 +220,8 @@ def bulk_insert_columns(
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if conn.dialect.paramstyle == "qmark":
-            cursor.executemany(_bulk_sql(conn, table, columns, ()), zip(*values, strict=True))
+            rows = zip(*values, strict=True)  # sqlite3 takes any iterable; the DB-API stub says Sequence
+            cursor.executemany(_bulk_sql(conn, table, columns, ()), rows)  # type: ignore[arg-type]
             return
         quote = conn.dialect.identifier_preparer.quote
         sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN (FORMAT BINARY)"
@@ -317,8 +318,10 @@ def region_code_for(portal: PortalInfo | None) -> str | None:
         if len(code) in (9, 12):
             return code[:6]
     log.warning(
-        "portal %r: region_code %r is not a 6-digit division code; stored without one", portal.name, code
-    )  # type: ignore[union-attr]
+        "portal %r: region_code %r is not a 6-digit division code; stored without one",
+        portal.name if portal is not None else None,
+        code,
+    )
     return None
 
 
@@ -381,9 +384,9 @@ def resolve_report(conn: Connection, agency_id: int, year: int | None, url: str)
         found = conn.execute(_REPORT_UNDATED, {"r_agency": agency_id, "r_url": url}).scalar()
         if found is not None:
             return int(found)
-        return int(
-            conn.execute(_REPORT_INSERT, {"agency_id": agency_id, "year": None}).inserted_primary_key[0]
-        )  # type: ignore[index]
+        key = conn.execute(_REPORT_INSERT, {"agency_id": agency_id, "year": None}).inserted_primary_key
+        assert key is not None
+        return int(key[0])
     found = conn.execute(_REPORT_BY_YEAR, {"r_agency": agency_id, "r_year": year}).scalar()
     if found is not None:
         return int(found)
