@@ -8,12 +8,15 @@ number in a PDF gets exactly the label matching and value rules of a number in a
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass
 
 from crawler.parsing.grid import Grid, GridCell
 from crawler.parsing.result import Metadata, ParseResult, ParseStatus, Source
+
+log = logging.getLogger(__name__)
 
 
 class AttachmentError(Exception):
@@ -136,22 +139,15 @@ def infer_metadata(title: str | None, text: str) -> Metadata:
     "年" in the title, the agency as the title's text before it). A report that came from a detail
     page gets the page's metadata anyway, through ``combine``.
     """
+    from crawler.parsing.metadata import extract_metadata
+
     try:
-        import inspect
-
-        from crawler.parsing.metadata import extract_metadata
-
-        params = inspect.signature(extract_metadata).parameters
-        lines = text.splitlines()[:80]
-        if "candidates" in params:
-            md = extract_metadata(lines, text, candidates=[title])
-        else:
-            md = extract_metadata(lines, text, title=title)
+        md = extract_metadata(text.splitlines()[:80], text, candidates=[title])
         if md.title is None:
             md.title = title
         return md
-    except Exception:  # the helper is missing or failed on this text: keep the minimal inference
-        pass
+    except Exception:  # an odd text must not cost the file its cells: keep the minimal inference
+        log.debug("metadata extraction failed on a file's text; minimal inference used", exc_info=True)
     md = Metadata(title=title)
     if title:
         m = re.search(r"((?:19|20)\d\d)\s*年", title)
