@@ -169,7 +169,7 @@ def _plans(template: str) -> tuple[tuple[_Plan, ...], tuple[_Plan, ...]]:
     return tuple(t3), tuple(t4)
 
 
-def run_checks(cells: Mapping[str, Cell], template: Template) -> list[CheckResult]:
+def run_checks(cells: dict[str, Cell], template: Template) -> list[CheckResult]:
     """t3_flow, t3_row_total, t3_result_sum, t4_subtotals for one report."""
     if template not in ("v2019", "v2021", "unknown"):
         return []  # pre-2019 reports have no canonical tables

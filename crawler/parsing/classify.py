@@ -252,7 +252,7 @@ def classify_content(title: str | None, text: str, head_lines: list[str] | None 
     """
     verdict = title_verdict(title)
     if verdict is False:
-        return False, f"decoy title: {title[:80]!r} (not a 政府信息公开工作年度报告)"
+        return False, f"decoy title: {(title or '')[:80]!r} (not a 政府信息公开工作年度报告)"
     if _DECOY_BODY.search(text[:20_000]):
         return False, "the national report-format notice (国办公开办函), not a report"
     score = report_evidence(text)
@@ -260,7 +260,7 @@ def classify_content(title: str | None, text: str, head_lines: list[str] | None 
     if listed >= 3 and score < 3:  # a report page with a "related reports" box still has structure
         return False, f"a list of {listed} report titles (a column/list page, not a report)"
     if verdict is True:
-        return True, f"report title: {title[:80]!r}"
+        return True, f"report title: {(title or '')[:80]!r}"
     if score >= 4 and ("年度报告" in text[:50_000] or "年报" in text[:50_000]):
         return True, f"report structure in body ({score} markers)"
     if score >= 6:

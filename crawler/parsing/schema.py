@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -110,15 +111,15 @@ def cell_keys() -> tuple[CellKey, ...]:
     doc = _load_yaml()
     found: dict[str, CellKey] = {}
 
-    def add(key: str, **kw: object) -> None:
+    def add(key: str, **kw: Any) -> None:
         prev = found.get(key)
         if prev is None:
-            found[key] = CellKey(key=key, **kw)  # type: ignore[arg-type]
+            found[key] = CellKey(key=key, **kw)
         else:
-            templates = tuple(sorted(set(prev.templates) | set(kw["templates"])))  # type: ignore[arg-type]
+            templates = tuple(sorted(set(prev.templates) | set(kw["templates"])))
             found[key] = CellKey(
                 key=key, **{**kw, "templates": templates, "unit": prev.unit if prev.unit == kw["unit"] else "元/万元"}
-            )  # type: ignore[arg-type]
+            )
 
     for template in TEMPLATES:
         for block, spec in doc[f"t2_{template}"].items():

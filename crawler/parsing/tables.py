@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import cast
 
 from crawler.parsing.grid import Grid
 from crawler.parsing.result import Cell, Template
@@ -477,8 +478,8 @@ def _classify_cached(
             break
     if not roles and len(core) >= 2:
         # a truncated header ("本年新") is a prefix of column labels
-        for b in st.blocks.values():
-            if any(alt.startswith(core) for alts in b.cols.values() for alt in alts):
+        for blk in st.blocks.values():
+            if any(alt.startswith(core) for alts in blk.cols.values() for alt in alts):
                 roles.append((_T2COL, core))
                 break
     # prefer roles of the current table
@@ -613,7 +614,7 @@ def _map_grid(grid: Grid, st: _State) -> None:
                 row_key = ("t3", key)
                 continue
             if role == _T2ROW:
-                block, row = val  # type: ignore[misc]
+                block, row = cast(tuple[str, str], val)
                 if st.table != "t2" or st.block != block:
                     st.set_table("t2")
                     if st.block != block:
@@ -774,7 +775,7 @@ def _emit_t2_row(
         tpl = "v2019" if st.template == "v2019" else "v2021"
         header = st.text_header.get(block_key) or []
         keys = _resolve_t2_header(header, block, tpl) if header else []
-        official = list(block.cols)
+        official: list[str | None] = list(block.cols)
         if (header and not any(keys)) or (not header and block_key in st.t2_head_seen):
             # a header was there but names none of this format's columns (a 2021 block in a report
             # mapped as 2019, or vice versa): never map its numbers by position

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
+from typing import Any, cast
 
 from crawler.parsing.attachments.common import AttachmentError, Span, clean_text, grid_from_spans, pick_title
 from crawler.parsing.dispatch import ParseLimits
@@ -194,7 +195,7 @@ class _LayerPage:
         out: list[dict] = []
         for g in self.graphics:
             if g["object_type"] == "line":
-                orient = "h" if g["top"] == g["bottom"] else "v"
+                orient: str | None = "h" if g["top"] == g["bottom"] else "v"
                 out.append(_edge(orient, g["x0"], g["x1"], g["top"], g["bottom"], g["width"], g["height"]))
         for g in self.graphics:
             if g["object_type"] == "rect":
@@ -278,7 +279,7 @@ def _ruled_tables(page: object, index: int) -> list[_Table]:
     return out
 
 
-def _find_tables(page: object, settings: dict) -> list[object]:
+def _find_tables(page: object, settings: dict) -> list[Any]:
     """pdfplumber's ``page.find_tables(settings)`` for the "lines" strategies, in less time.
 
     The steps are pdfplumber's (``TableFinder``): edges from the page's graphics and the explicit
@@ -295,7 +296,8 @@ def _find_tables(page: object, settings: dict) -> list[object]:
     edges = page.edges  # type: ignore[attr-defined]
     v = filter_edges(edges, "v", min_length=tset.edge_min_length_prefilter)
     h = filter_edges(edges, "h", min_length=tset.edge_min_length_prefilter)
-    h += [e for d in tset.explicit_horizontal_lines or [] for e in obj_to_edges(d) if e["orientation"] == "h"]
+    explicit = cast(list[dict[str, Any]], tset.explicit_horizontal_lines or [])  # _missing_rules: line objects
+    h += [e for d in explicit for e in obj_to_edges(d) if e["orientation"] == "h"]
     merged = _merge_edges(
         v + h, tset.snap_x_tolerance, tset.snap_y_tolerance, tset.join_x_tolerance, tset.join_y_tolerance
     )
@@ -355,18 +357,18 @@ def _merge_edges(edges: list[dict], snap_x: float, snap_y: float, join_x: float,
         for _, items in groupby(sorted(snapped[orient], key=itemgetter(at)), key=itemgetter(at)):
             ordered = sorted(items, key=itemgetter(lo))
             joined = [list(ordered[0])]
-            for e in ordered[1:]:
+            for nxt in ordered[1:]:
                 last = joined[-1]
-                if e[lo] <= last[hi] + tol:
-                    if e[hi] > last[hi]:  # extend the current edge (pdfplumber's resize_object)
+                if nxt[lo] <= last[hi] + tol:
+                    if nxt[hi] > last[hi]:  # extend the current edge (pdfplumber's resize_object)
                         if orient == "h":
-                            last[4] = e[1] - last[0]
+                            last[4] = nxt[1] - last[0]
                         else:
-                            last[5] = last[5] + (e[3] - last[3])
-                        last[hi] = e[hi]
+                            last[5] = last[5] + (nxt[3] - last[3])
+                        last[hi] = nxt[hi]
                 else:
-                    joined.append(list(e))
-            out.extend(_edge(orient, *e) for e in joined)
+                    joined.append(list(nxt))
+            out.extend(_edge(orient, *j) for j in joined)
     return out
 
 
@@ -459,9 +461,9 @@ def _cell_texts(cells: list[tuple[float, float, float, float]], located: _Locate
     for v_mid, h_mid, pos, ch in located.entries[start:stop]:  # the slots span [first, last) line
         if not x_lo <= h_mid < x_hi:
             continue
-        n = slot.get((bisect_right(ys, v_mid) - 1, bisect_right(xs, h_mid) - 1))
-        if n is not None:
-            found[n].append((pos, ch))
+        hit = slot.get((bisect_right(ys, v_mid) - 1, bisect_right(xs, h_mid) - 1))
+        if hit is not None:
+            found[hit].append((pos, ch))
     # each cell's chars in page order, as pdfplumber hands them on
     return [_extract_text([ch for _, ch in sorted(cs, key=itemgetter(0))]) for cs in found]
 

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from math import floor
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -37,21 +38,31 @@ _LOCK = threading.Lock()
 _SCALE = 1e4  # coordinates are rounded to 4 decimals: floor(v * _SCALE + 0.5) / _SCALE (round() is slow)
 
 
-def _fast(fn: object) -> object:
+def _fast(fn: Any) -> Callable[..., Any]:
     """``fn`` with every handle argument and result as a plain ``c_void_p`` (an int in Python).
 
     pypdfium2's typed handles cannot be hashed by address and each conversion costs; a page has
     thousands of chars, each read with several calls.
     """
 
-    def plain(t: object) -> object:
+    def plain(t: Any) -> Any:
         target = getattr(t, "_type_", None)
         if isinstance(target, type) and target.__name__.startswith("struct_fpdf"):
             return ctypes.c_void_p
         return t
 
-    proto = ctypes.CFUNCTYPE(plain(fn.restype), *[plain(t) for t in fn.argtypes])  # type: ignore[attr-defined]
-    return proto(ctypes.cast(fn, ctypes.c_void_p).value)
+    proto = ctypes.CFUNCTYPE(plain(fn.restype), *[plain(t) for t in fn.argtypes])
+    address = ctypes.cast(fn, ctypes.c_void_p).value
+    assert address is not None
+    return proto(address)
+
+
+def _address(handle: Any) -> int:
+    """The address behind a pypdfium2 handle (a NULL one is an error the page's caller handles)."""
+    value = ctypes.cast(handle, ctypes.c_void_p).value
+    if value is None:
+        raise ValueError("NULL PDFium handle")
+    return int(value)
 
 
 _C = {
@@ -159,9 +170,9 @@ def read_page(doc: pdfium.PdfDocument, index: int, doctop: float) -> LayerPage:
         walk = _Walk(height)
         textpage = None
         try:
-            walk.objects(ctypes.cast(page.raw, ctypes.c_void_p).value, None)
+            walk.objects(_address(page.raw), None)
             textpage = page.get_textpage()
-            chars = _chars(ctypes.cast(textpage.raw, ctypes.c_void_p).value, walk, height, doctop)
+            chars = _chars(_address(textpage.raw), walk, height, doctop)
         except (ValueError, OverflowError, pdfium.PdfiumError) as exc:  # a NaN coordinate, no text page
             raise NeedsFallback(f"page {index + 1}: {exc}") from exc
         finally:
@@ -292,6 +303,7 @@ def _chars(textpage: int, walk: _Walk, height: float, doctop: float) -> list[dic
             text, code = "-", 0x2D  # a hyphen ending a line, which PDFium marks as soft
         else:
             text = chr(code)
+        width: float | None
         if t.info.afm is not None:
             width = t.info.afm.get(text, 0)
         else:

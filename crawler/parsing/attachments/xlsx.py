@@ -183,12 +183,12 @@ def _blocks(
         seen: set[tuple[int, int, int, int]] = set()
         for rr in block_rows:
             for c in range(c_lo, c_hi):
-                m = covered.get((rr, c))
-                if m is not None:
-                    if m in seen:
+                span = covered.get((rr, c))
+                if span is not None:
+                    if span in seen:
                         continue
-                    seen.add(m)
-                    r0, c0, r1, c1 = m
+                    seen.add(span)
+                    r0, c0, r1, c1 = span
                     text = values.get((r0, c0), "")
                     spans.append(Span(r0 - start, c0 - c_lo, min(r1, r) - start, min(c1, c_hi) - c_lo, text))
                 else:
