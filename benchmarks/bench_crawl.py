@@ -27,8 +27,13 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from proc_helpers import descendants, rss_bytes  # tests/: the kill tests read the same tree
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
 PY = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").exists() else sys.executable
 THROTTLE_OFF = {
     "DOWNLOAD_DELAY": "0",
@@ -76,26 +81,6 @@ def bare_spider_main(sources_file: str, out_file: str) -> None:
     Path(out_file).write_text(json.dumps(counts))
 
 
-def _descendants(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                for child in map(int, f.read().split()):
-                    out += [child, *_descendants(child)]
-    except OSError:
-        pass
-    return out
-
-
-def _rss(pid: int) -> int:
-    try:
-        m = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
-    except OSError:
-        return 0
-    return int(m[1]) * 1024 if m else 0
-
-
 def _run_measured(cmd: list[str]) -> tuple[float, int, int, int]:
     """(wall seconds, peak RSS bytes of the process (VmHWM), peak RSS of the whole process tree
     (the process and its parse / writer / forkserver children, sampled every 0.2 s), exit code)."""
@@ -111,7 +96,7 @@ def _run_measured(cmd: list[str]) -> tuple[float, int, int, int]:
                 peak = max(peak, int(m[1]) * 1024)
         except OSError:
             pass
-        tree_peak = max(tree_peak, sum(_rss(p) for p in [proc.pid, *_descendants(proc.pid)]))
+        tree_peak = max(tree_peak, sum(rss_bytes(p) for p in [proc.pid, *descendants(proc.pid)]))
         time.sleep(0.2)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode not in (0, 1):

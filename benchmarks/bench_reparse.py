@@ -33,6 +33,7 @@ import datetime as dt
 import io
 import os
 import re
+import sys
 import tempfile
 import time
 import uuid
@@ -41,52 +42,21 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from proc_helpers import cpu_seconds, descendants, rss_bytes  # the kill tests read the same tree
+
 REPORTS_PER_YEAR_DIV = 10  # report years 2015..2024
 UNCHANGED_YEAR = 2024  # stored with the current parser's own result: a re-parse only confirms it
 HEADERS = {"content-type": "text/html; charset=utf-8"}
 
 
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                out += [int(x) for x in f.read().split()]
-    except OSError:
-        pass
-    return out
-
-
-def _cpu_s(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-    except OSError:
-        return 0.0
-
-
 def tree_rss_mb() -> tuple[float, float, float]:
     """(this process RSS MB, RSS MB of it + all descendants, CPU seconds of it + live descendants)."""
     me = os.getpid()
-    total, cpu, todo = 0, 0.0, [me]
-    while todo:
-        pid = todo.pop()
-        total += _rss_kb(pid)
-        cpu += _cpu_s(pid)
-        todo += _children(pid)
-    return _rss_kb(me) / 1024, total / 1024, cpu
+    tree = [me, *descendants(me)]
+    total = sum(rss_bytes(p) for p in tree)
+    return rss_bytes(me) / 2**20, total / 2**20, sum(cpu_seconds(p) for p in tree)
 
 
 class RssProbe(io.TextIOBase):

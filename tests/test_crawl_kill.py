@@ -21,6 +21,7 @@ import time
 
 import pytest
 from crawl_helpers import FAST, PYTHON, REPO, crawl
+from proc_helpers import descendants
 
 from simulator import build_world, serve_world
 from storage.archive import Archive
@@ -131,18 +132,6 @@ def test_ctrl_c_stops_the_crawl_and_its_workers_cleanly(tmp_path):
         assert {r["url"] for r in archive.export_records()} == truth
 
 
-def _descendants(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                for child in map(int, f.read().split()):
-                    out += [child, *_descendants(child)]
-    except OSError:
-        pass
-    return out
-
-
 def test_worker_processes_killed_mid_crawl_lose_nothing(tmp_path):
     """The OOM killer takes the parse worker and the archive writer (and the forkserver) mid-crawl:
     the crawl carries on in its own process, and the archive ends up with exactly the truth."""
@@ -153,7 +142,7 @@ def test_worker_processes_killed_mid_crawl_lose_nothing(tmp_path):
         sources.write_text(json.dumps(running.sources(), ensure_ascii=False), encoding="utf-8")
         proc = _start_crawl(db, sources, stderr=subprocess.PIPE, text=True)
         _wait_for_captures(proc, db, 10)
-        workers = _descendants(proc.pid)
+        workers = descendants(proc.pid)
         assert proc.poll() is None and workers, "the crawl finished before its workers could be killed"
         for pid in workers:
             with contextlib.suppress(ProcessLookupError):
