@@ -103,6 +103,18 @@ def read_checks(conn: Connection, version_ids: Iterable[int]) -> dict[int, tuple
     return {int(vid): (v, i) for vid, v, i in result}
 
 
+def read_verdicts(conn: Connection, version_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """{check: verdict} of these versions (one query, the verdicts documents only; a version without
+    checks maps to {})."""
+    ids = list(version_ids)
+    out: dict[int, dict[str, str]] = {i: {} for i in ids}
+    if ids:
+        t = VERSION_CHECKS
+        for vid, verdicts in conn.execute(select(t.c.version_id, t.c.verdicts).where(t.c.version_id.in_(ids))):
+            out[int(vid)] = json.loads(verdicts) if verdicts else {}
+    return out
+
+
 __all__ = [
     "VERSION_CELLS",
     "VERSION_CHECKS",
@@ -113,5 +125,6 @@ __all__ = [
     "encode_checks",
     "read",
     "read_checks",
+    "read_verdicts",
     "rows",
 ]

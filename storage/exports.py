@@ -127,8 +127,7 @@ def iter_reports(conn: Connection, filters: dict[str, Any], batch: int | None = 
         cells = {  # sorted in Python (documents are): server collations order '.' and '_' differently
             i: [(key, _number(value), raw) for key, value, raw in content_docs.rows(documents.get(i))] for i in ids
         }
-        check_docs = content_docs.read_checks(conn, ids)
-        checks = {i: content_docs.decode_checks(check_docs.get(i, ("", ""))[0], None)[0] for i in ids}
+        checks = content_docs.read_verdicts(conn, ids)  # the report-level verdicts: no instances read
         for r in part:
             meta = {
                 "report_id": r.report_id,
