@@ -26,12 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from shared_data import SHARED  # noqa: E402
+
 from crawler.parsing import parse_document  # noqa: E402
 from crawler.parsing.schema import keys_for  # noqa: E402
 from simulator.render import HTML_VARIANTS, render_report_html  # noqa: E402
 from simulator.spec import ReportSpec  # noqa: E402
-
-SHARED = ROOT.parent / "shared"
 
 
 class Score:

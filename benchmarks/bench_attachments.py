@@ -20,13 +20,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from shared_data import SHARED  # $NIANBAO_SHARED, else shared/ beside the repository
 
 from crawler.parsing import parse_document
 from crawler.parsing.schema import keys_for
 from simulator.render_files import render_docx, render_pdf, render_xlsx
 from simulator.spec import ReportSpec
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def random_spec(rnd: random.Random, template: str) -> ReportSpec:

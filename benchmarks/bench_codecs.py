@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import gzip
 import html
+import sys
 import time
 from pathlib import Path
 
 import zstandard
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from shared_data import SHARED
 
 NAV = "".join(f'<li><a href="/col/col{i}/index.html">栏目{i}</a></li>' for i in range(60))
 HEAD = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>

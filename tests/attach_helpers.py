@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from pathlib import Path
+
+from shared_data import SAMPLES
 
 from crawler.parsing.grid import Grid
 from crawler.parsing.schema import keys_for
 from simulator.spec import ReportSpec
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-PDF_DIR = SHARED / "samples" / "pdf"
+PDF_DIR = SAMPLES / "pdf"
 
 
 def make_spec(

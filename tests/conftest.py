@@ -18,13 +18,13 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+from shared_data import SHARED
 
 PG_HOST = os.environ.get("NIANBAO_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("NIANBAO_TEST_PG_PORT", "5432"))
 PG_ADMIN_DB = os.environ.get("NIANBAO_TEST_PG_DB", "test")
 PG_USERS = [u for u in (os.environ.get("NIANBAO_TEST_PG_USER"), "postgres", "root") if u]
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def _admin_connect() -> tuple[psycopg.Connection, str]:
@@ -116,7 +116,16 @@ def migrated_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not SHARED.is_dir():
+        pytest.exit(
+            f"the tests read the shared reference data (seeds, samples, domain files) at {SHARED}: clone the "
+            "repository beside shared/ or set NIANBAO_SHARED to its path",
+            returncode=2,
+        )
+
+
 @pytest.fixture
 def shared_dir() -> Path:
-    """/work/shared (beside the repo in CI): domain reference, seeds, samples."""
+    """shared/ (beside the repo in CI, or $NIANBAO_SHARED): domain reference, seeds, samples."""
     return SHARED

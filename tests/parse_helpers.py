@@ -5,9 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SAMPLES = SHARED / "samples"
-SEEDS = SHARED / "seeds"
+from shared_data import SAMPLES
 
 
 def sample_path(prefix: str) -> Path:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from pathlib import Path
 
 import lxml.html
+from shared_data import SAMPLES
 
 from crawler.parsing.checks import run_checks
 from crawler.parsing.grid import grids_from_html
@@ -15,10 +15,6 @@ from crawler.parsing.result import Cell, Metadata, ParseResult
 from crawler.parsing.schema import keys_for
 from simulator.render import render_report_html
 from simulator.spec import ReportSpec
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SAMPLES = SHARED / "samples"
-SEEDS = SHARED / "seeds"
 
 _BLOCK = frozenset(("p", "div", "br", "tr", "table", "h1", "h2", "h3", "h4", "li", "pre"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pickle
 
-from parse_helpers import SEEDS
+from shared_data import SEEDS
 
 from crawler.parsing import parse_document
 

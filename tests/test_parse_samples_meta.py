@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from parse_helpers import SAMPLES, SEEDS, as_pre_html, sample_path, sample_url
+from parse_helpers import as_pre_html, sample_path, sample_url
+from shared_data import SAMPLES, SEEDS
 
 from crawler.parsing import parse_document
 

@@ -6,7 +6,8 @@ Expected values were written by hand from reading each text (/work/shared/seeds,
 from __future__ import annotations
 
 import pytest
-from tables_helpers import SEEDS, sample_text
+from shared_data import SEEDS
+from tables_helpers import sample_text
 
 from crawler.parsing import parse_document
 from crawler.parsing.report import build_report
