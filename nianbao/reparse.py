@@ -18,9 +18,9 @@ How it runs (and why):
     between processes cost more than the database write itself.
 - Each batch of whole reports is written with the run's progress in ONE transaction
   (Archive.apply_reparse_batch, a few statements per batch rather than per report). On PostgreSQL
-  the workers write their own batches, so writes run in parallel like the parsing; on SQLite (one
-  writer anyway) the parent writes every batch, in selection order. Batches may thus commit out of
-  order: each adds its counts to the parse_runs row and its id range to the committed ones;
+  with a worker per core the workers write their own batches, so writes run in parallel like the
+  parsing; otherwise (SQLite has one writer anyway; or a core is left over for the parent) the
+  parent writes every batch, in selection order. Batches may thus commit out of order: each adds its counts to the parse_runs row and its id range to the committed ones;
   last_report_id is the end of the contiguous committed prefix, the ranges beyond it are kept in
   counts["_done"]. A SIGKILL leaves every report fully old or fully new; a restart with the same
   parser version and filters resumes the dead run's row after last_report_id, skipping the
@@ -695,7 +695,7 @@ def run_reparse(
     workers_write: bool | None = None,
 ) -> Summary:
     """Re-parse the selected reports; see the module docstring. ``workers=0`` parses in-process.
-    ``workers_write``: the workers write their own batches (default: on PostgreSQL only)."""
+    ``workers_write``: the workers write their own batches (default: default_workers_write)."""
     from crawler.parsing.dispatch import PARSER_VERSION
     from storage.archive import Archive
 
@@ -847,8 +847,8 @@ def _drive(
         for batch in batches:
             take(batch, reparse_ids(archive, batch.ids, PARSER_VERSION), None)
         return
-    if workers_write is None:  # SQLite has one writer anyway: the parent, in order, without lock waits
-        workers_write = archive._engine.dialect.name == "postgresql"
+    if workers_write is None:
+        workers_write = default_workers_write(archive._engine.dialect.name, workers, os.cpu_count() or 1)
     workers_write = workers_write and not dry_run
     method = start_method or (
         "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -888,6 +888,14 @@ def _drive(
             for fut, _ in inflight:
                 fut.cancel()
             raise
+
+
+def default_workers_write(dialect: str, workers: int, cores: int) -> bool:
+    """Whether the workers write their own batches: on PostgreSQL once they occupy every core, so
+    the writes run in parallel like the parsing. While a core is left over (1 worker on 2 cores),
+    the parent writes on it, and the worker only parses. SQLite has one writer anyway: the parent,
+    in order, without lock waits."""
+    return dialect == "postgresql" and workers >= cores
 
 
 def archive_url(archive: Any) -> str:

@@ -26,7 +26,14 @@ from crawler.parsing.assemble import assemble_report, best_attachment, wants_att
 from crawler.parsing.dispatch import combine
 from crawler.parsing.result import Cell, Link, ParseResult
 from nianbao.cli import main
-from nianbao.reparse import Progress, format_summary, needs_reparse, run_reparse, version_key
+from nianbao.reparse import (
+    Progress,
+    default_workers_write,
+    format_summary,
+    needs_reparse,
+    run_reparse,
+    version_key,
+)
 from simulator.render_files import render_docx
 from storage.archive import Archive
 from storage.records import FetchedResponse
@@ -443,13 +450,17 @@ def _current_content(archive: Archive, report_id: int) -> dict[str, object]:
     return out
 
 
-def test_reparsed_versions_hold_exactly_what_the_crawl_would_store(db_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers_write", [True, False], ids=["workers-write", "parent-writes"])
+def test_reparsed_versions_hold_exactly_what_the_crawl_would_store(
+    db_url: str, tmp_path: Path, workers_write: bool
+) -> None:
     """The workers send new versions as compact columns, not ParseResults: the rows written must be
     the very rows record_report writes for the same parse (every version column, cells, checks
     with their details, sections), and the content hash the crawl's, so a later crawl of the same
-    page finds the report unchanged."""
+    page finds the report unchanged. Whoever writes the batches: the workers or the parent."""
     stored = populate(db_url, 4, kinds=("drop3", "value", "empty", "worse"))
-    assert run_reparse(db_url, workers=2, progress=io.StringIO()).counts["changed"] == 4
+    summary = run_reparse(db_url, workers=2, progress=io.StringIO(), workers_write=workers_write)
+    assert summary.counts["changed"] == 4
     crawl_db = f"sqlite:///{tmp_path / 'crawl.db'}"
     with Archive.open(db_url) as archive, Archive.open(crawl_db) as crawl:
         for s in stored:
@@ -516,3 +527,10 @@ def test_cell_diff_when_only_the_hash_changed_and_when_a_stored_cell_differs(sql
     assert (c["changed"], c["cells_changed"], c["cells_added"], c["cells_removed"]) == (2, 1, 0, 0)
     _header, rows = read_csv(out)
     assert [r[3:6] for r in rows] == [(key, _fmt(old.value + 1000), _fmt(old.value))]
+
+
+def test_the_parent_writes_unless_postgresql_workers_fill_every_core() -> None:
+    assert default_workers_write("postgresql", workers=2, cores=2)
+    assert default_workers_write("postgresql", workers=4, cores=2)
+    assert not default_workers_write("postgresql", workers=1, cores=2)  # the spare core writes
+    assert not default_workers_write("sqlite", workers=2, cores=2)  # one writer anyway
