@@ -8,7 +8,9 @@ writes; a long busy timeout so two writers queue instead of failing; foreign key
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
+import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +123,23 @@ def create_archive_engine(location: Location, *, readonly: bool = False) -> Engi
         raise DatabaseLocationError(f"cannot use database {location.display()}: {exc}") from exc
 
 
+def _enable_wal(cur: sqlite3.Cursor, timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
+    """Switch the database to WAL mode (a no-op once it is). Processes opening a fresh database
+    at once race for the switch, and SQLite answers the loser "database is locked" at once,
+    without waiting on busy_timeout: retry that, with a short backoff, for up to ``timeout``."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
 def _sqlite_engine(location: Location, *, readonly: bool) -> Engine:
     url = location.url
     if location.sqlite_path is not None:
@@ -138,7 +157,7 @@ def _sqlite_engine(location: Location, *, readonly: bool) -> Engine:
             cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA foreign_keys = ON")
             if not readonly:
-                cur.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(cur)
                 cur.execute("PRAGMA synchronous = NORMAL")
         finally:
             cur.close()
