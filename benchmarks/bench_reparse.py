@@ -163,8 +163,9 @@ def selection_parse_rate(url: str, years: list[int], warm: int = 40) -> tuple[fl
     of them (a first PDF, DOCX, ... parse imports and initialises its library).
 
     Each report is timed on its first parse: a page parsed a second time finds the parser's label
-    and cell caches filled with its own texts, which the re-parse never does (the bench once timed
-    a second pass over a 200-report sample, 5-10% faster than the first)."""
+    and cell caches filled with its own texts, which the re-parse never does (~3% faster), and a
+    200-report sample stands in poorly for a mix where a PDF report parses ten times slower than an
+    HTML one. The bench once timed a second pass over such a sample: 0-35% above this figure."""
     from storage.archive import Archive
 
     with Archive.open(url, readonly=True) as archive:
