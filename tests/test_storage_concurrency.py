@@ -151,8 +151,10 @@ def test_many_connections_opening_a_fresh_sqlite_file_at_once(tmp_path: Path) ->
             t.start()
         for t in threads:
             t.join(60)
-        with open_engine(f"sqlite:///{path}")[0].connect() as conn:
+        engine, _ = open_engine(f"sqlite:///{path}")
+        with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        engine.dispose()
     assert errors == []
 
 
