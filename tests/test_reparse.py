@@ -534,3 +534,25 @@ def test_the_parent_writes_unless_postgresql_workers_fill_every_core() -> None:
     assert default_workers_write("postgresql", workers=4, cores=2)
     assert not default_workers_write("postgresql", workers=1, cores=2)  # the spare core writes
     assert not default_workers_write("sqlite", workers=2, cores=2)  # one writer anyway
+
+
+def test_the_fork_server_is_started_with_the_parser_before_any_pool_exists() -> None:
+    """pool_context starts the fork server at once, preloading the parser, so its imports run
+    while the parent opens the archive rather than after (run in a fresh interpreter: this test
+    process may have a fork server of its own already)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from proc_helpers import descendants\n"
+        "from nianbao.reparse import pool_context\n"
+        "ctx = pool_context()\n"
+        "cmds = [open(f'/proc/{p}/cmdline', 'rb').read() for p in descendants(os.getpid())]\n"
+        "print(ctx.get_start_method(), any(b'forkserver import main' in c and b'nianbao.reparse' in c for c in cmds))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["forkserver", "True"]
