@@ -5,8 +5,9 @@ What it does, per database:
    in rotation, 10 report years) through Archive.record_report, each with the result of a pretended
    older parser (version 0.9.0: the truth cells, raw text = the number; no parsing), except year
    2024, stored with the current parser's own result under the old label (re-parse: "unchanged");
-2. measures the pure parse rate (nianbao.reparse.parse_stored in this process, as the workers parse)
-   of every report the next run re-parses, each parsed once (see selection_parse_rate);
+2. measures the pure parse rate (nianbao.reparse.parse_stored, as the workers parse, in a fresh
+   process like theirs) of every report the next run re-parses, each parsed once, right before and
+   right after the run (see selection_parse_rate, fresh_selection_parse_rate);
 3. re-parses one report year with 1 worker, two other years with 2 workers (every report gets a new
    version: the worst case), year 2024 with 2 workers (content unchanged: only the parser version is
    confirmed, the common case of a parser bump), on SQLite two more years with 2 workers that write
@@ -156,12 +157,21 @@ def parse_rate(items: list[Any]) -> tuple[float, float]:
     return len(items) / (time.perf_counter() - t0), (time.process_time() - c0) / len(items)
 
 
-def selection_parse_rate(url: str, years: list[int], warm: int = 40) -> tuple[float, float, list[Any]]:
-    """(reports/s wall, CPU seconds per report, a sample of 200) of the pure parse of the reports
+def _sample(url: str, years: list[int]) -> list[Any]:
+    """200 of the selection's reports, evenly spread, read as a re-parse reads them."""
+    from storage.archive import Archive
+
+    with Archive.open(url, readonly=True) as archive:
+        ids = [c.report_id for c in archive.reparse_candidates({"year": years}, 0, 10_000_000)]
+        return archive.reparse_inputs(ids[:: max(len(ids) // 200, 1)][:200], cells=False)
+
+
+def selection_parse_rate(url: str, years: list[int], warm: int = 40) -> tuple[float, float]:
+    """(reports/s wall, CPU seconds per report) of the pure parse of the reports
     the run will re-parse, each once, as the workers see them: read like a re-parse reads them
-    (only the parse calls are timed), in this process, after an untimed pass over the first ``warm``
-    of them (a first PDF, DOCX, ... parse imports and initialises its library), which are then left
-    out of the timing.
+    (only the parse calls are timed), in this process (the bench calls it in a fresh one: see
+    fresh_selection_parse_rate), after an untimed pass over the first ``warm`` of them (a first
+    PDF, DOCX, ... parse imports and initialises its library), which are then left out of the timing.
 
     Each report is timed on its first parse: a page parsed a second time finds the parser's label
     and cell caches filled with its own texts, which the re-parse never does (~3% faster), and a
@@ -171,8 +181,6 @@ def selection_parse_rate(url: str, years: list[int], warm: int = 40) -> tuple[fl
 
     with Archive.open(url, readonly=True) as archive:
         ids = [c.report_id for c in archive.reparse_candidates({"year": years}, 0, 10_000_000)]
-        step = max(len(ids) // 200, 1)
-        sample = archive.reparse_inputs(ids[::step][:200], cells=False)
         warm = min(warm, len(ids) // 10)
         parse_rate(archive.reparse_inputs(ids[:warm], cells=False))  # untimed warm-up
         timed = ids[warm:]
@@ -182,7 +190,27 @@ def selection_parse_rate(url: str, years: list[int], warm: int = 40) -> tuple[fl
             rate, cpu_each = parse_rate(batch)
             wall += len(batch) / rate
             cpu += cpu_each * len(batch)
-    return len(timed) / wall, cpu / len(timed), sample
+    return len(timed) / wall, cpu / len(timed)
+
+
+def _fresh_selection_parse_rate(url: str, years: list[int]) -> tuple[float, float]:
+    """selection_parse_rate, (rate, CPU) only, in the spawned process that runs this."""
+    import gc
+
+    gc.freeze()  # as the re-parse workers do after their start-up
+    return selection_parse_rate(url, years)
+
+
+def fresh_selection_parse_rate(url: str, years: list[int]) -> tuple[float, float]:
+    """(reports/s, CPU seconds per report) of selection_parse_rate in a FRESH (spawned) process, as
+    fresh as a re-parse worker: this long-lived process has parsed earlier selections and holds
+    their leftovers (measured alternately on one selection, three times: 1-8% slower here than in
+    a fresh process, which flattered the ratio)."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        rate, cpu = pool.apply(_fresh_selection_parse_rate, (url, years))
+    return rate, cpu
 
 
 def _fresh_parse_cpu(items: list[Any]) -> float:
@@ -342,31 +370,43 @@ def measure_runs(
     gc.freeze()
 
     for workers, years, workers_write in runs:
-        # measured right before each run (the box's load drifts), on the run's own reports
-        rate, parse_cpu, sample = selection_parse_rate(url, years)
+        # Measured on the run's own reports right before AND right after the run, in fresh processes:
+        # the box's speed drifts by 10% and more within minutes (a shared VM), so the run is compared
+        # with the mean of the two (the per-report times averaged), and both are printed.
+        before, cpu_before = fresh_selection_parse_rate(url, years)
+        sample = _sample(url, years)
         kinds: dict[str, int] = {}
         for st in sample:
             for att in st.attachments:
                 ext = att.final_url.rsplit(".", 1)[-1].lower()[:5]
                 kinds[ext] = kinds.get(ext, 0) + 1
-        again = parse_rate(sample)[0]  # the same 200 reports, parsed a second time
+        n_sel = sum(per_year.get(y, 0) for y in years)
         print(
-            f"[{kind}]   pure parse of the run's {sum(per_year.get(y, 0) for y in years):,} reports, each once: "
-            f"{rate:.1f} reports/s, {1000 * parse_cpu:.2f} ms CPU each; a 200-report sample (attachments "
-            f"{kinds}) parsed a second time: {again:.1f} reports/s",
+            f"[{kind}]   pure parse of the run's {n_sel:,} reports, each once, in a fresh process, before the "
+            f"run: {before:.1f} reports/s, {1000 * cpu_before:.2f} ms CPU each (200-report sample's attachments: "
+            f"{kinds})",
             flush=True,
         )
         probe = RssProbe()
         s = run_reparse(url, workers=workers, year=years, progress=probe, workers_write=workers_write)
+        after, cpu_after = fresh_selection_parse_rate(url, years)
+        rate = 2 / (1 / before + 1 / after)  # the mean time per report of the two
+        parse_cpu = (cpu_before + cpu_after) / 2
         done = s.counts["reparsed"]
         got = done / s.seconds
         how = " (workers write)" if workers_write else ""
         print(
-            f"[{kind}] {workers} worker(s){how}, years {years[0]}-{years[-1]} ({sum(per_year.get(y, 0) for y in years):,} reports): "
+            f"[{kind}]   the same after the run: {after:.1f} reports/s, {1000 * cpu_after:.2f} ms CPU each; "
+            f"mean {rate:.1f} reports/s",
+            flush=True,
+        )
+        print(
+            f"[{kind}] {workers} worker(s){how}, years {years[0]}-{years[-1]} ({n_sel:,} reports): "
             f"{done:,} re-parsed ({s.counts['changed']:,} changed, {s.counts['unchanged']:,} unchanged, "
             f"{s.counts['errors']} errors) in {s.seconds:.1f} s "
             f"= {got:.1f} reports/s; pure parse {rate:.1f} pages/s x {workers} = {rate * workers:.1f}; "
-            f"wall ratio {got / (rate * workers):.2f}",
+            f"wall ratio {got / (rate * workers):.2f} (against the parse before the run alone "
+            f"{got / (before * workers):.2f}, after it alone {got / (after * workers):.2f})",
             flush=True,
         )
         marks = [x for x in probe.samples if x[0] > 0]
