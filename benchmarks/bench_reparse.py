@@ -181,8 +181,11 @@ def selection_parse_rate(url: str, years: list[int], warm: int = 40) -> tuple[fl
 
     with Archive.open(url, readonly=True) as archive:
         ids = [c.report_id for c in archive.reparse_candidates({"year": years}, 0, 10_000_000)]
+        if not ids:
+            raise SystemExit(f"no stored reports of the years {years} to parse")
         warm = min(warm, len(ids) // 10)
-        parse_rate(archive.reparse_inputs(ids[:warm], cells=False))  # untimed warm-up
+        if warm:
+            parse_rate(archive.reparse_inputs(ids[:warm], cells=False))  # untimed warm-up
         timed = ids[warm:]
         wall = cpu = 0.0
         for i in range(0, len(timed), 48):
@@ -360,14 +363,7 @@ def measure_runs(
     runs: list[tuple[int, list[int], bool | None]],
     per_year: dict[int, int],
 ) -> None:
-    import gc
-
     from nianbao.reparse import run_reparse
-
-    # The re-parse workers keep their start-up heap out of the garbage collector (gc.freeze); so
-    # does this process before it times the pure parse, or the baseline would carry a cost the
-    # workers do not.
-    gc.freeze()
 
     for workers, years, workers_write in runs:
         # Measured on the run's own reports right before AND right after the run, in fresh processes:

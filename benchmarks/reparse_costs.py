@@ -89,13 +89,6 @@ def worker_costs(url: str, years: list[int], limit: int, changed: bool) -> dict[
     return {k: 1000 * v / max(len(ids), 1) for k, v in spent.items()} | {"reports": float(len(ids))}
 
 
-def _fresh_rate(url: str, years: list[int]) -> tuple[float, float]:
-    import bench_reparse
-
-    gc.freeze()
-    return bench_reparse.selection_parse_rate(url, years)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("archive", help="an SQLite archive file")
@@ -106,7 +99,6 @@ def main() -> int:
     args = ap.parse_args()
     url = f"sqlite:///{Path(args.archive).resolve()}"
     years = [int(y) for y in args.years.split(",")]
-    spawn = multiprocessing.get_context("spawn")
     if args.baseline:
         import bench_reparse
 
@@ -115,11 +107,10 @@ def main() -> int:
         for _ in range(3):
             rate, cpu = bench_reparse.selection_parse_rate(url, years)
             print(f"this process : {rate:6.1f} reports/s, {1000 * cpu:.2f} ms CPU each", flush=True)
-            with spawn.Pool(1) as pool:
-                rate, cpu = pool.apply(_fresh_rate, (url, years))
+            rate, cpu = bench_reparse.fresh_selection_parse_rate(url, years)
             print(f"fresh process: {rate:6.1f} reports/s, {1000 * cpu:.2f} ms CPU each", flush=True)
         return 0
-    with spawn.Pool(1) as pool:  # fresh, like a worker
+    with multiprocessing.get_context("spawn").Pool(1) as pool:  # fresh, like a worker
         costs = pool.apply(worker_costs, (url, years, args.limit, args.changed))
     n = int(costs.pop("reports"))
     total = sum(costs.values())
