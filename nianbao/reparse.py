@@ -20,9 +20,9 @@ How it runs (and why):
   (Archive.apply_reparse_batch, a few statements per batch rather than per report). On PostgreSQL
   with a worker per core the workers write their own batches, so writes run in parallel like the
   parsing; otherwise (SQLite has one writer anyway; or a core is left over for the parent) the
-  parent writes every batch, in selection order. Batches may thus commit out of order: each adds its counts to the parse_runs row and its id range to the committed ones;
-  last_report_id is the end of the contiguous committed prefix, the ranges beyond it are kept in
-  counts["_done"]. A SIGKILL leaves every report fully old or fully new; a restart with the same
+  parent writes every batch, in selection order. Batches may thus commit out of order: each adds
+  its counts to the parse_runs row and its id range to the committed ones; last_report_id is the
+  end of the contiguous committed prefix, the ranges beyond it are kept in counts["_done"]. A SIGKILL leaves every report fully old or fully new; a restart with the same
   parser version and filters resumes the dead run's row after last_report_id, skipping the
   committed ranges, so its counts stay exact (and any report done anyway is skipped cheaply: it is
   at the current parser version).
@@ -849,6 +849,7 @@ def _drive(
         for batch in batches:
             take(batch, reparse_ids(archive, batch.ids, PARSER_VERSION), None)
         return
+    assert ctx is not None  # run_reparse made it for any workers > 0
     if workers_write is None:
         workers_write = default_workers_write(archive._engine.dialect.name, workers, os.cpu_count() or 1)
     workers_write = workers_write and not dry_run
@@ -864,7 +865,7 @@ def _drive(
 
     with ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=ctx or pool_context(),
+        mp_context=ctx,
         initializer=_init_worker,
         initargs=(db, os.getpid(), workers_write),
     ) as pool:
