@@ -20,12 +20,12 @@ How it runs (and why):
   (Archive.apply_reparse_batch, a few statements per batch rather than per report). On PostgreSQL
   with a worker per core the workers write their own batches, so writes run in parallel like the
   parsing; otherwise (SQLite has one writer anyway; or a core is left over for the parent) the
-  parent writes every batch, in selection order. Batches may thus commit out of order: each adds
-  its counts to the parse_runs row and its id range to the committed ones; last_report_id is the
-  end of the contiguous committed prefix, the ranges beyond it are kept in counts["_done"]. A SIGKILL leaves every report fully old or fully new; a restart with the same
-  parser version and filters resumes the dead run's row after last_report_id, skipping the
-  committed ranges, so its counts stay exact (and any report done anyway is skipped cheaply: it is
-  at the current parser version).
+  parent writes every batch, in selection order. Batches may thus commit out of order: each adds its
+  counts to the parse_runs row and its id range to the committed ones; last_report_id is the end of
+  the contiguous committed prefix, the ranges beyond it are kept in counts["_done"]. A SIGKILL
+  leaves every report fully old or fully new; a restart with the same parser version and filters
+  resumes the dead run's row after last_report_id, skipping the committed ranges, so its counts stay
+  exact (and any report done anyway is skipped cheaply: it is at the current parser version).
 - ``--dry-run`` parses and diffs but writes no report data (only its parse_runs row, flagged
   dry_run, so the preview is on record).
 """
