@@ -16,7 +16,9 @@ What it does, per database:
    another's work); reports/s against parse rate x workers (goal: >= 0.8), and - since a shared, busy box
    makes wall-clock rates drift - the steady-state CPU seconds per report of the whole process tree
    (parent, forkserver, workers; read from /proc between progress updates) against CPU per pure parse
-   (with 2 workers also against the CPU per page of 2 processes parsing at once);
+   (with 2 workers also against the CPU per page of 2 processes parsing at once); and the in-run
+   ratio (Summary.parse_share): the workers' own parse CPU over the run's wall seconds x workers,
+   the same ratio with both halves measured at once, which the drift cannot skew;
 4. samples the RSS of the reparse process and its workers while it runs (at ~2k reports done and
    at the end of the largest run: flat means streaming works).
 
@@ -405,6 +407,16 @@ def measure_runs(
             f"{got / (before * workers):.2f}, after it alone {got / (after * workers):.2f})",
             flush=True,
         )
+        if s.parse_share is not None:
+            # The same ratio with the pure parse measured inside the run itself: the CPU each worker
+            # spent in parse_stored, over the run's wall seconds x workers. Both halves are taken at
+            # the same moment on the same reports, so the machine's drift cancels out.
+            print(
+                f"[{kind}]   in-run ratio {s.parse_share:.2f}: the workers' own parsing took "
+                f"{1000 * s.parse_cpu_seconds / max(s.parsed_in_run, 1):.2f} ms CPU per report "
+                f"(fresh process before/after: {1000 * cpu_before:.2f}/{1000 * cpu_after:.2f})",
+                flush=True,
+            )
         marks = [x for x in probe.samples if x[0] > 0]
         # after the workers' start-up, before the pool's shutdown (dead workers leave the /proc tree)
         steady = [x for x in marks if done * 0.1 <= x[0] < done]

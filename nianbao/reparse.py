@@ -121,6 +121,7 @@ class Outcome:
     now_parseable: bool = False
     error: str = ""
     new_hash: str = ""  # the archive's content hash of the new result
+    parse_cpu: float = 0.0  # CPU seconds parse_stored took in the worker (the run's own parse baseline)
 
 
 def joined_headers(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
@@ -163,6 +164,7 @@ class _Staged:
     chash: str  # the archive's content hash of ``parsed``
     content: Any  # storage.reparse_store.NewContent when changed, else None (nothing to write)
     cells: list[tuple[str, float | None, str]]  # (key, value, raw) of ``parsed``, sorted by key
+    parse_cpu: float = 0.0  # CPU seconds of parse_stored
 
     @property
     def changed(self) -> bool:
@@ -207,14 +209,16 @@ def _stage(stored: Any) -> _Staged:
     from storage.reparse_store import new_content
     from storage.writes import cell_tuples, content_hash
 
+    started = time.process_time()
     parsed, index, atts = parse_stored(stored)
+    parse_cpu = time.process_time() - started
     cells = cell_tuples(parsed)
     chash = content_hash(parsed, cells)
     content = None
     # A new content hash is a change for sure; only an equal one needs the rest compared.
     if chash != stored.content_hash or _fingerprint_new(parsed, chash) != _fingerprint_old(stored):
         content = new_content(parsed, stored.page.final_url or stored.page.url, cells, chash)
-    return _Staged(stored, parsed, index, atts, chash, content, cells)
+    return _Staged(stored, parsed, index, atts, chash, content, cells, parse_cpu)
 
 
 def _as_float(value: Any) -> float | None:
@@ -260,6 +264,7 @@ def _finish(
     out.was_parseable = stored.parse_status in PARSEABLE
     out.now_parseable = parsed.status in PARSEABLE
     out.new_hash = st.chash
+    out.parse_cpu = st.parse_cpu
     out.changed = st.changed
     if not st.changed:
         out.write = ReparseWrite(
@@ -556,6 +561,21 @@ class Summary:
     workers: int
     seconds: float
     resumed_from: int | None = None  # last_report_id the run resumed after
+    # The reports this invocation parsed (a resumed run's earlier part not included) and the CPU
+    # seconds the parser itself took over them in the workers
+    parsed_in_run: int = 0
+    parse_cpu_seconds: float = 0.0
+
+    @property
+    def parse_share(self) -> float | None:
+        """The share of the run's worker time that went into parsing: the parse CPU of this run
+        over its wall seconds x workers (1 for an in-process run). The rest is the archive's cost
+        (reading, hashing, writing, start-up) and whatever else ran on the machine. None when
+        nothing was parsed. It is the re-parse rate over the pure parse rate x workers, with the
+        pure parse rate measured in the same run, on the same reports, at the same time."""
+        if self.parse_cpu_seconds <= 0 or self.seconds <= 0:
+            return None
+        return self.parse_cpu_seconds / (self.seconds * max(self.workers, 1))
 
 
 def _owner() -> str:
@@ -752,8 +772,9 @@ def run_reparse(
         bar = Progress(total_selected, progress if progress is not None else sys.stderr)
         bar.done = counts["skipped_current"] + counts["reparsed"] if resumed_from is not None else 0
         outcome = "finished"
+        parsed_in_run, parse_cpu = 0, 0.0
         try:
-            _drive(
+            parsed_in_run, parse_cpu = _drive(
                 archive,
                 workers,
                 ctx,
@@ -799,6 +820,8 @@ def run_reparse(
             workers,
             time.monotonic() - t0,
             resumed_from,
+            parsed_in_run,
+            parse_cpu,
         )
     finally:
         if writer_file is not None:
@@ -822,18 +845,20 @@ def _drive(
     writer: Any,
     bar: Progress,
     workers_write: bool | None = None,
-) -> None:
+) -> tuple[int, float]:
     """Feed the batches to the workers and take their results in order: the parent writes them
     (SQLite, dry run, in-process) or the workers already did (PostgreSQL). Either way the parent
     keeps the run's counts (the same sums the batches committed), the CSV and the progress line.
     The crawl_runs row the new versions point at is created with the first new version, so a
-    no-op run adds none."""
+    no-op run adds none. Returns the number of outcomes and the CPU seconds the parser took over them."""
     from crawler.parsing.dispatch import PARSER_VERSION
     from storage.reparse_store import merge_counts
 
-    state = {"run_id": run_id}
+    state: dict[str, Any] = {"run_id": run_id, "parsed": 0, "parse_cpu": 0.0}
 
     def take(batch: Batch, outcomes: list[Outcome], delta: dict[str, Any] | None) -> None:
+        state["parsed"] += len(outcomes)
+        state["parse_cpu"] += sum(out.parse_cpu for out in outcomes)
         if delta is None:
             if dry_run:
                 delta = tally(outcomes, None, batch.skipped, True)
@@ -848,7 +873,7 @@ def _drive(
     if workers == 0:
         for batch in batches:
             take(batch, reparse_ids(archive, batch.ids, PARSER_VERSION), None)
-        return
+        return int(state["parsed"]), float(state["parse_cpu"])
     assert ctx is not None  # run_reparse made it for any workers > 0
     if workers_write is None:
         workers_write = default_workers_write(archive._engine.dialect.name, workers, os.cpu_count() or 1)
@@ -885,6 +910,7 @@ def _drive(
             for fut, _ in inflight:
                 fut.cancel()
             raise
+    return int(state["parsed"]), float(state["parse_cpu"])
 
 
 def pool_context(start_method: str | None = None) -> multiprocessing.context.BaseContext:
@@ -937,6 +963,14 @@ def format_summary(s: Summary, where: str = "") -> str:
         f"pass -> fail: {c['checks_pass_to_fail']:,}{_by(c['pass_to_fail_by_check'])}",
         f"  became parseable: {c['became_parseable']:,}; stopped being parseable: {c['stopped_parseable']:,}",
     ]
+    share = s.parse_share
+    if share is not None:
+        lines.insert(
+            2,
+            f"  parsing took {share:.0%} of the workers' time "
+            f"({1000 * s.parse_cpu_seconds / max(s.parsed_in_run, 1):.1f} ms "
+            "CPU per report); the rest went to reading, hashing, writing and start-up",
+        )
     lines += [f"  error: {e}" for e in c.get("error_samples", [])]
     return "\n".join(lines)
 
