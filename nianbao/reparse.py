@@ -67,6 +67,13 @@ FORKSERVER_PRELOAD = [
     "crawler.parsing.tables",
     "crawler.parsing.checks",
     "crawler.parsing.sections",
+    # a worker's first PDF would otherwise import pdfplumber, pdfminer and pypdfium2 (~150 ms each
+    # worker), its first undeclared page charset_normalizer
+    "crawler.parsing.attachments.pdf",
+    "crawler.parsing.attachments.pdf_layer",
+    "crawler.parsing.attachments.docx",
+    "pdfplumber",
+    "charset_normalizer",
     "storage.archive",
 ]
 STALE_HEARTBEAT = dt.timedelta(minutes=10)  # another host's run counts as dead after this long silent

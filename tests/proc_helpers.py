@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 
@@ -19,6 +20,11 @@ def descendants(pid: int) -> list[int]:
     except OSError:
         pass
     return out
+
+
+def imported(module: str) -> bool:
+    """Whether the calling process has imported ``module`` (run in a pool worker by the tests)."""
+    return module in sys.modules
 
 
 def rss_bytes(pid: int) -> int:

@@ -556,8 +556,9 @@ def test_the_parent_writes_unless_postgresql_workers_fill_every_core() -> None:
 
 def test_the_fork_server_is_started_with_the_parser_before_any_pool_exists() -> None:
     """pool_context starts the fork server at once, preloading the parser, so its imports run
-    while the parent opens the archive rather than after (run in a fresh interpreter: this test
-    process may have a fork server of its own already)."""
+    while the parent opens the archive rather than after, and a worker forks with the parser and
+    the PDF libraries loaded (run in a fresh interpreter: this test process may have a fork
+    server of its own already)."""
     import subprocess
     import sys
 
@@ -569,8 +570,12 @@ def test_the_fork_server_is_started_with_the_parser_before_any_pool_exists() -> 
         "ctx = pool_context()\n"
         "cmds = [open(f'/proc/{p}/cmdline', 'rb').read() for p in descendants(os.getpid())]\n"
         "print(ctx.get_start_method(), any(b'forkserver import main' in c and b'nianbao.reparse' in c for c in cmds))\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from proc_helpers import imported\n"
+        "with ProcessPoolExecutor(1, mp_context=ctx) as pool:\n"  # a worker, before its first report
+        "    print(*pool.map(imported, ['crawler.parsing.tables', 'pdfplumber', 'crawler.parsing.attachments.pdf']))\n"
     )
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["forkserver", "True"]
+    assert out.stdout.split() == ["forkserver", "True", "True", "True", "True"]
