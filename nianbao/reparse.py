@@ -972,9 +972,10 @@ def format_summary(s: Summary, where: str = "") -> str:
     ]
     share = s.parse_share
     if share is not None:
+        whose = "workers'" if s.workers else "run's"  # workers 0: the parent parsed in-process
         lines.insert(
             2,
-            f"  parsing took {share:.0%} of the workers' time "
+            f"  parsing took {share:.0%} of the {whose} time "
             f"({1000 * s.parse_cpu_seconds / max(s.parsed_in_run, 1):.1f} ms "
             "CPU per report); the rest went to reading, hashing, writing and start-up",
         )

@@ -206,7 +206,8 @@ def test_the_summary_says_how_much_of_the_workers_time_went_into_parsing(sqlite_
         share = s.parse_share
         assert share is not None and 0 < share <= 1
         assert s.parse_cpu_seconds < s.seconds * max(workers, 1)
-        assert f"parsing took {share:.0%} of the workers' time" in format_summary(s)
+        whose = "workers'" if workers else "run's"
+        assert f"parsing took {share:.0%} of the {whose} time" in format_summary(s)
     idle = run_reparse(sqlite_url, workers=0, progress=io.StringIO())  # nothing left to parse
     assert idle.parsed_in_run == 0 and idle.parse_share is None
     assert "parsing took" not in format_summary(idle)
