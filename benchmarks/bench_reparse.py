@@ -407,13 +407,13 @@ def measure_runs(
             f"{got / (before * workers):.2f}, after it alone {got / (after * workers):.2f})",
             flush=True,
         )
-        if s.parse_share is not None:
+        if s.parse_share is not None and s.parse_cpu_each is not None:
             # The same ratio with the pure parse measured inside the run itself: the CPU each worker
             # spent in parse_stored, over the run's wall seconds x workers. Both halves are taken at
             # the same moment on the same reports, so the machine's drift cancels out.
             print(
                 f"[{kind}]   in-run ratio {s.parse_share:.2f}: the workers' own parsing took "
-                f"{1000 * s.parse_cpu_seconds / max(s.parsed_in_run, 1):.2f} ms CPU per report "
+                f"{1000 * s.parse_cpu_each:.2f} ms CPU per report "
                 f"(fresh process before/after: {1000 * cpu_before:.2f}/{1000 * cpu_after:.2f})",
                 flush=True,
             )

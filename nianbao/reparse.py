@@ -584,6 +584,11 @@ class Summary:
             return None
         return self.parse_cpu_seconds / (self.seconds * max(self.workers, 1))
 
+    @property
+    def parse_cpu_each(self) -> float | None:
+        """CPU seconds the parser took per report parsed in this run (None when none was)."""
+        return self.parse_cpu_seconds / self.parsed_in_run if self.parsed_in_run else None
+
 
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -970,14 +975,13 @@ def format_summary(s: Summary, where: str = "") -> str:
         f"pass -> fail: {c['checks_pass_to_fail']:,}{_by(c['pass_to_fail_by_check'])}",
         f"  became parseable: {c['became_parseable']:,}; stopped being parseable: {c['stopped_parseable']:,}",
     ]
-    share = s.parse_share
-    if share is not None:
+    share, each = s.parse_share, s.parse_cpu_each
+    if share is not None and each is not None:
         whose = "workers'" if s.workers else "run's"  # workers 0: the parent parsed in-process
         lines.insert(
             2,
-            f"  parsing took {share:.0%} of the {whose} time "
-            f"({1000 * s.parse_cpu_seconds / max(s.parsed_in_run, 1):.1f} ms "
-            "CPU per report); the rest went to reading, hashing, writing and start-up",
+            f"  parsing took {share:.0%} of the {whose} time ({1000 * each:.1f} ms CPU per report); "
+            "the rest went to reading, hashing, writing and start-up",
         )
     lines += [f"  error: {e}" for e in c.get("error_samples", [])]
     return "\n".join(lines)

@@ -197,8 +197,6 @@ def test_regressions_are_reported(sqlite_url: str, tmp_path: Path) -> None:
 def test_the_summary_says_how_much_of_the_workers_time_went_into_parsing(sqlite_url: str) -> None:
     """Each outcome carries the CPU its parse took in the worker; the run's parse share is their
     sum over wall seconds x workers: above 0, at most 1 (a worker cannot parse longer than the run)."""
-    from nianbao.reparse import format_summary
-
     for workers in (0, 2):
         populate(sqlite_url, 8, start=8 * workers)  # 8 more reports stored by the old parser
         s = run_reparse(sqlite_url, workers=workers, progress=io.StringIO())
@@ -209,7 +207,7 @@ def test_the_summary_says_how_much_of_the_workers_time_went_into_parsing(sqlite_
         whose = "workers'" if workers else "run's"
         assert f"parsing took {share:.0%} of the {whose} time" in format_summary(s)
     idle = run_reparse(sqlite_url, workers=0, progress=io.StringIO())  # nothing left to parse
-    assert idle.parsed_in_run == 0 and idle.parse_share is None
+    assert idle.parsed_in_run == 0 and idle.parse_share is None and idle.parse_cpu_each is None
     assert "parsing took" not in format_summary(idle)
 
 
